@@ -1,0 +1,37 @@
+"""Shared test fixtures: project paths and the browser requirement."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def notebook_paths() -> list[Path]:
+    """Every notebook of the collection, in chapter order."""
+    return sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Path of Debian's chromium; skips (or fails in CI) when it is missing."""
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return CHROMIUM
+    message = f"{CHROMIUM} not found: install it with `apt-get install -y chromium`"
+    if os.environ.get("TSCMATH_REQUIRE_BROWSER"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Folder for screenshots and other test artefacts (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,180 @@
+"""TSC scaling: the multiplier, the scaled value, and the frequency the guest really sees.
+
+The hardware computes ``scale(tsc, M) = floor(tsc * M / 2**F)`` from the full 128-bit
+product and keeps bits ``F .. F+63``. Everything here is exact integer arithmetic.
+
+Examples
+--------
+>>> from tscmath import AMD_SVM, multiplier, scale
+>>> m = multiplier(2_000_000_000, 3_000_000_000, AMD_SVM)
+>>> hex(m)
+'0xaaaaaaaa'
+>>> scale(3_000_000_000, m, AMD_SVM)
+1999999999
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .errors import (
+    U64_MAX,
+    InvalidInput,
+    RatioOutOfRange,
+    ScaleOverflow,
+    check_hz,
+    check_int,
+    check_u64,
+)
+from .formats import FixedPointFormat
+
+__all__ = [
+    "check_format",
+    "check_multiplier",
+    "multiplier",
+    "scale",
+    "max_unscaled_tsc",
+    "effective_hz",
+    "drift_ticks_per_second",
+]
+
+
+def check_format(fmt: object) -> FixedPointFormat:
+    """Return ``fmt`` if it is a :class:`FixedPointFormat`, else raise ``InvalidInput``."""
+    if not isinstance(fmt, FixedPointFormat):
+        raise InvalidInput(
+            f"fmt must be a FixedPointFormat such as AMD_SVM or INTEL_VMX; got {fmt!r}"
+        )
+    return fmt
+
+
+def check_multiplier(mult: object, fmt: FixedPointFormat) -> int:
+    """Return ``mult`` as an ``int`` if it is a multiplier ``fmt`` can hold (1 .. max)."""
+    return check_int(f"mult ({fmt.name})", mult, 1, fmt.max_multiplier)
+
+
+def multiplier(guest_hz: int, host_hz: int, fmt: FixedPointFormat) -> int:
+    """The fixed-point multiplier ``M = floor(2**F * guest_hz / host_hz)``.
+
+    Parameters
+    ----------
+    guest_hz, host_hz : int
+        Positive frequencies in Hz.
+    fmt : FixedPointFormat
+        The multiplier's format (``AMD_SVM`` or ``INTEL_VMX``).
+
+    Returns
+    -------
+    int
+        The truncated multiplier, as bhyve, KVM and Oxide's tsc-simulator compute it.
+
+    Raises
+    ------
+    RatioOutOfRange
+        If ``M`` is 0 (ratio below ``2**-F``) or larger than ``fmt.max_multiplier``.
+
+    Examples
+    --------
+    >>> from tscmath import AMD_SVM, INTEL_VMX
+    >>> hex(multiplier(3000, 2000, AMD_SVM))
+    '0x180000000'
+    >>> hex(multiplier(2000, 3000, INTEL_VMX))
+    '0xaaaaaaaaaaaa'
+    """
+    guest_hz = check_hz("guest_hz", guest_hz)
+    host_hz = check_hz("host_hz", host_hz)
+    fmt = check_format(fmt)
+    mult = (guest_hz << fmt.frac_bits) // host_hz
+    if mult < 1 or mult > fmt.max_multiplier:
+        largest = Fraction(fmt.max_multiplier, fmt.one)
+        raise RatioOutOfRange(
+            f"guest_hz/host_hz = {guest_hz}/{host_hz} (about {guest_hz / host_hz:.6g}) gives "
+            f"multiplier {mult:#x}, which {fmt.name} cannot hold: valid multipliers are "
+            f"1 .. {fmt.max_multiplier:#x}, i.e. ratios in [2**-{fmt.frac_bits}, "
+            f"{float(largest):.10g}]"
+        )
+    return mult
+
+
+def scale(tsc: int, mult: int, fmt: FixedPointFormat, *, wrap: bool = False) -> int:
+    """Scale a TSC value: ``floor(tsc * mult / 2**F)``, exact.
+
+    Parameters
+    ----------
+    tsc : int
+        A TSC value in ``[0, 2**64)``.
+    mult : int
+        A multiplier in ``fmt`` (1 .. ``fmt.max_multiplier``).
+    fmt : FixedPointFormat
+        The multiplier's format.
+    wrap : bool, optional
+        If true, keep only the low 64 bits of a result that does not fit, as the hardware
+        does. If false (default), such a result raises :class:`ScaleOverflow`.
+
+    Examples
+    --------
+    >>> from tscmath import AMD_SVM, INTEL_VMX
+    >>> scale(5_890_513_020, 1 << 31, AMD_SVM)
+    2945256510
+    >>> scale(2**64 - 1, (1 << 32) | (1 << 31), AMD_SVM, wrap=True) == (2**64 - 1) * 3 // 2 % 2**64
+    True
+    """
+    tsc = check_u64("tsc", tsc)
+    fmt = check_format(fmt)
+    mult = check_multiplier(mult, fmt)
+    result = (tsc * mult) >> fmt.frac_bits
+    if result > U64_MAX:
+        if wrap:
+            return result & U64_MAX
+        raise ScaleOverflow(
+            f"scale(tsc={tsc}, mult={mult:#x}) in {fmt.name} = {result} does not fit in 64 bits "
+            f"(largest tsc that does: {max_unscaled_tsc(mult, fmt)}); pass wrap=True to drop the "
+            "high bits as the hardware does"
+        )
+    return result
+
+
+def max_unscaled_tsc(mult: int, fmt: FixedPointFormat) -> int:
+    """The largest TSC whose scaled value still fits in 64 bits, capped at ``2**64 - 1``.
+
+    Examples
+    --------
+    >>> from tscmath import AMD_SVM
+    >>> max_unscaled_tsc(1 << 33, AMD_SVM) == 2**63 - 1
+    True
+    """
+    fmt = check_format(fmt)
+    mult = check_multiplier(mult, fmt)
+    # floor(tsc * mult / 2**F) <= 2**64 - 1  <=>  tsc * mult < 2**(64 + F)
+    return min(U64_MAX, (((U64_MAX + 1) << fmt.frac_bits) - 1) // mult)
+
+
+def effective_hz(mult: int, host_hz: int, fmt: FixedPointFormat) -> Fraction:
+    """The frequency the guest really sees, ``host_hz * mult / 2**F``, as an exact Fraction.
+
+    Examples
+    --------
+    >>> from tscmath import AMD_SVM
+    >>> effective_hz(1 << 31, 3_000_000_000, AMD_SVM)
+    Fraction(1500000000, 1)
+    """
+    fmt = check_format(fmt)
+    mult = check_multiplier(mult, fmt)
+    host_hz = check_hz("host_hz", host_hz)
+    return Fraction(host_hz * mult, fmt.one)
+
+
+def drift_ticks_per_second(guest_hz: int, host_hz: int, fmt: FixedPointFormat) -> Fraction:
+    """How many ticks per second a scaled guest runs slower than asked (exact, ``>= 0``).
+
+    Truncating the multiplier can only make the guest slow, by less than ``host_hz / 2**F``.
+
+    Examples
+    --------
+    >>> from tscmath import AMD_SVM
+    >>> d = drift_ticks_per_second(2_994_374_000, 3_000_000_000, AMD_SVM)
+    >>> round(float(d), 3)
+    0.464
+    """
+    mult = multiplier(guest_hz, host_hz, fmt)
+    return guest_hz - effective_hz(mult, host_hz, fmt)
