@@ -1,0 +1,84 @@
+"""Exercise checkers with automatic feedback for the Virtualizing Time notebooks.
+
+One call per exercise, by name or by id::
+
+    from tscmath.exercises import check
+    check.multiplier_by_hand(answer)      # by name (tab completion lists them)
+    check("09.2", answer)                 # by id, as printed above each exercise
+
+A call returns a :class:`~tscmath.exercises.core.Result` (``.passed``, ``.message``,
+``.answered``), shown in a notebook as a coloured box. It says what is right or, for the
+typical mistakes, why an answer is wrong. Checkers never raise: the stub ``...`` of the student
+edition gives "not answered yet", garbage gives a clear message. A coding exercise takes the
+student's function and runs it on hidden cases computed from :mod:`tscmath`.
+
+Examples
+--------
+>>> from tscmath.exercises import check
+>>> check("09.2", "0xCCCC_CCCC").passed
+True
+>>> check.multiplier_by_hand(...).status
+'not answered'
+>>> print(check.multiplier_by_hand(0xCCCCCCCD).message)
+You rounded up; the hardware recipe (bhyve, KVM, tsc-simulator) truncates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import chapters, counting, migration  # noqa: F401  (they register the exercises)
+from .core import REGISTRY, Exercise, Result
+
+__all__ = ["check", "Result", "exercises", "grade"]
+
+
+def exercises(notebook: str | None = None) -> list[Exercise]:
+    """Every registered exercise (optionally of one notebook file), in id order."""
+    unique = {id(e): e for e in REGISTRY.values()}.values()
+    chosen = [e for e in unique if notebook is None or e.notebook == notebook]
+    return sorted(chosen, key=lambda e: [int(p) if p.isdigit() else p for p in e.id.split(".")])
+
+
+class _Check:
+    """Call ``check(exercise_id_or_name, answer)`` or ``check.<name>(answer)``."""
+
+    def __call__(self, exercise: str, answer: Any) -> Result:
+        entry = REGISTRY.get(str(exercise))
+        if entry is None:
+            return Result(
+                str(exercise),
+                False,
+                f"There is no exercise {exercise!r}; known ids: "
+                + ", ".join(e.id for e in exercises()),
+            )
+        return entry.check(answer)
+
+    def __getattr__(self, name: str) -> Any:
+        entry = REGISTRY.get(name)
+        if entry is None or name.startswith("_"):
+            raise AttributeError(f"check has no exercise named {name!r}")
+        checker = entry.check
+        return checker
+
+    def __dir__(self) -> list[str]:
+        return sorted(e.name for e in exercises())
+
+    def __repr__(self) -> str:
+        return f"<exercise checker: {len(exercises())} exercises; check(id, answer)>"
+
+
+check = _Check()
+"""The one entry point: ``check.name(answer)`` or ``check(id, answer)``."""
+
+
+def grade(answers: dict[str, Any]) -> dict[str, Result]:
+    """Check several answers at once, ``{exercise id or name: answer}`` -> results.
+
+    Examples
+    --------
+    >>> results = grade({"09.1": 2_999_999_999, "09.2": ...})
+    >>> [r.status for r in results.values()]
+    ['correct', 'not answered']
+    """
+    return {key: check(key, answer) for key, answer in answers.items()}
