@@ -8,7 +8,7 @@ Examples
 --------
 >>> a = Reg64(2**40)
 >>> (a >> 8) + 1
-1099511627777
+4294967297
 >>> try:
 ...     a * a
 ... except RegisterOverflow as err:

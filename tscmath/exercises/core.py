@@ -32,6 +32,7 @@ __all__ = [
     "read_number",
     "close",
     "same_int",
+    "half_up",
 ]
 
 NOT_ANSWERED = (
@@ -242,6 +243,11 @@ def close(value: Fraction, target: Fraction | int | float, rel: float = 1e-3) ->
     if target == 0:
         return value == 0
     return abs(value - target) <= abs(target) * Fraction(rel)
+
+
+def half_up(value: Fraction) -> int:
+    """Round half up (school rounding); Python's ``round`` rounds half to even."""
+    return math.floor(value + Fraction(1, 2))
 
 
 def same_int(value: int, candidates: list[tuple[Any, str]]) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 import tscmath as tm
 
 from .coding import Reg64, first_failure
-from .core import Refused, close, read_int, read_number, register, same_int
+from .core import Refused, close, half_up, read_int, read_number, register, same_int
 
 NOTEBOOK = "09-exercises-counting-and-scaling.ipynb"
 SECONDS_PER_DAY = 86_400
@@ -50,10 +50,13 @@ def ns_from_ticks(answer: Any) -> tuple[bool, str]:
                 "You divided before multiplying (ticks // hz * 10**9): that drops every "
                 "sub-second tick and can lose up to one second. Multiply first.",
             ),
-            (
-                round(exact),
-                "You rounded; clocks truncate (floor), so a reading never runs ahead of time.",
-            ),
+            *[
+                (
+                    rounded,
+                    "You rounded; clocks truncate (floor), so a reading never runs ahead of time.",
+                )
+                for rounded in (round(exact), half_up(exact))
+            ],
             (
                 NS_TICKS // NS_HZ,
                 "That is whole seconds; the question asks for nanoseconds.",
@@ -89,10 +92,13 @@ def multiplier_by_hand(answer: Any) -> tuple[bool, str]:
     wrong = same_int(
         value,
         [
-            (
-                round(exact),
-                "You rounded up; the hardware recipe (bhyve, KVM, tsc-simulator) truncates.",
-            ),
+            *[
+                (
+                    rounded,
+                    "You rounded up; the hardware recipe (bhyve, KVM, tsc-simulator) truncates.",
+                )
+                for rounded in (round(exact), half_up(exact))
+            ],
             (
                 (MB_HOST_HZ << MB_FMT.frac_bits) // MB_GUEST_HZ,
                 "You divided host by guest; M means guest_hz / host_hz.",
@@ -271,7 +277,8 @@ def code_ticks_to_ns(func: Any) -> tuple[bool, str]:
         ticks, hz = case
         if got == ticks // hz * tm.NS_PER_S:
             return "You divided before multiplying: that drops up to one second."
-        if got == round(Fraction(ticks * tm.NS_PER_S, hz)):
+        exact = Fraction(ticks * tm.NS_PER_S, hz)
+        if got in (round(exact), half_up(exact)):
             return "You rounded; floor instead (//)."
         if got == int(ticks * 1e9 / hz):
             return "Floats hold only 53 bits: compute ticks * 10**9 // hz in integers."
@@ -329,7 +336,7 @@ def code_multiplier(func: Any) -> tuple[bool, str]:
                 f"M = {int(exact)} does not fit in {int_bits}.{frac_bits} (valid: 1 .. "
                 f"2**{int_bits + frac_bits} - 1): check the range before returning."
             )
-        if got == round(exact):
+        if got in (round(exact), half_up(exact)):
             return "You rounded; truncate (floor) as the hardware recipe does."
         if isinstance(got, int) and got == int(float(exact)):
             return "Floats lost bits: compute (guest_hz << frac_bits) // host_hz in integers."

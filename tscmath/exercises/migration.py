@@ -20,7 +20,7 @@ from typing import Any
 import tscmath as tm
 
 from .coding import first_failure
-from .core import Refused, read_int, register, same_int
+from .core import Refused, half_up, read_int, register, same_int
 
 NOTEBOOK = "10-exercises-migration.ipynb"
 U64 = 1 << 64
@@ -77,10 +77,16 @@ def tsc_delta(answer: Any) -> tuple[bool, str]:
                 "You divided before multiplying (ns // 10**9 * hz): that loses up to one second "
                 "of ticks. Multiply first.",
             ),
-            (
-                round(Fraction(delta * GUEST_HZ, tm.NS_PER_S)),
-                "You rounded; the recipe floors, so the guest never gets ticks from the future.",
-            ),
+            *[
+                (
+                    rounded,
+                    "You rounded; the recipe floors: the guest never gets ticks from the future.",
+                )
+                for rounded in (
+                    round(Fraction(delta * GUEST_HZ, tm.NS_PER_S)),
+                    half_up(Fraction(delta * GUEST_HZ, tm.NS_PER_S)),
+                )
+            ],
             (
                 (DST_WALL[0] - SRC_WALL[0]) * GUEST_HZ,
                 "You subtracted only the seconds fields; the nanoseconds fields matter too.",

@@ -1,0 +1,479 @@
+"""The exercise checkers: solutions pass, typical mistakes get their specific message.
+
+Wrong answers here are computed from the mistaken formula each message names, never copied
+from the checker; right answers come from :mod:`tscmath` or from the notebooks' own solutions.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import math
+import os
+from fractions import Fraction
+
+import nbformat
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tscmath as tm
+from tscmath.exercises import Result, check, exercises, grade
+from tscmath.exercises.coding import Reg64, RegisterOverflow
+
+from .conftest import NOTEBOOKS, notebook_paths
+
+U64 = 2**64
+
+
+# --------------------------------------------------------------------------------------------
+# Every solution in every notebook passes the check cell that follows it.
+def _is_solution(cell) -> bool:
+    return "solution" in cell.get("metadata", {}).get("tags", [])
+
+
+def _exercise_notebooks():
+    return [p for p in notebook_paths() if any(_is_solution(c) for c in nbformat.read(p, 4).cells)]
+
+
+def _check_call(source: str) -> str | None:
+    """The exercise name or id a check cell checks (``check.name(...)`` / ``check("id", ...)``)."""
+    tree = ast.parse(source)
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return None
+    call = tree.body[-1].value
+    if not isinstance(call, ast.Call):
+        return None
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        if func.value.id == "check":
+            return func.attr
+    if isinstance(func, ast.Name) and func.id == "check" and call.args:
+        first = call.args[0]
+        if isinstance(first, ast.Constant):
+            return str(first.value)
+    return None
+
+
+def run_solutions(path):
+    """Run a notebook's code cells in an in-process IPython shell; return ``[(exercise,
+    result)]`` for the check cells that directly follow a solution cell."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    nb = nbformat.read(path, as_version=4)
+    shell = InteractiveShell()
+    results = []
+    previous_was_solution = False
+    old = os.getcwd()
+    os.chdir(NOTEBOOKS)
+    try:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            with contextlib.redirect_stdout(io.StringIO()):
+                outcome = shell.run_cell(cell.source, silent=False, store_history=False)
+            assert outcome.success, f"{path.name} cell {index} failed: {outcome.error_in_exec}"
+            exercise = _check_call(cell.source)
+            if exercise and previous_was_solution:
+                results.append((exercise, outcome.result))
+            previous_was_solution = _is_solution(cell)
+    finally:
+        os.chdir(old)
+        shell.cleanup()
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    return results
+
+
+@pytest.mark.parametrize("path", _exercise_notebooks(), ids=lambda p: p.name)
+def test_every_solution_passes_its_checker(path):
+    results = run_solutions(path)
+    assert results, f"{path.name} has solution cells but no check cell after them"
+    for exercise, result in results:
+        assert isinstance(result, Result), f"{exercise}: the check cell returned {result!r}"
+        assert result.passed, f"{path.name} {exercise}: {result.message}"
+
+
+def test_every_exercise_is_checked_after_a_solution_in_some_notebook():
+    checked = set()
+    for path in _exercise_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        for before, cell in zip(nb.cells, nb.cells[1:], strict=False):
+            if cell.cell_type == "code" and _is_solution(before):
+                name = _check_call(cell.source)
+                if name:
+                    checked.add(check(name, ...).exercise)
+    registered = {e.id for e in exercises()}
+    assert registered <= checked, f"exercises without a notebook: {sorted(registered - checked)}"
+
+
+# --------------------------------------------------------------------------------------------
+# Every checker: the stub is "not answered", garbage is refused with a message, no traceback.
+ALL = [e.name for e in exercises()]
+GARBAGE = [None, "banana", [1, 2], object(), True, float("nan"), {"a": 1}]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_stub_is_not_answered(name):
+    result = check(name, ...)
+    assert result.answered is False and result.passed is False
+    assert "Not answered yet" in result.message
+    assert result.status == "not answered"
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("garbage", GARBAGE, ids=lambda g: type(g).__name__)
+def test_garbage_is_refused_with_a_message(name, garbage):
+    result = check(name, garbage)
+    assert result.passed is False and result.answered is True
+    assert result.message and "Traceback" not in result.message
+
+
+def test_unknown_exercise_lists_the_known_ids():
+    result = check("99.9", 1)
+    assert not result.passed and "09.1" in result.message
+
+
+def test_check_by_id_and_by_name_agree_and_results_display():
+    by_id = check("09.1", tm.ticks_to_ns(7_499_999_999, 2_500_000_000))
+    by_name = check.ns_from_ticks(tm.ticks_to_ns(7_499_999_999, 2_500_000_000))
+    assert by_id == by_name and by_id.passed
+    assert str(by_id).startswith("[Correct] Exercise 09.1")
+    assert "Correct" in by_id._repr_html_()
+    assert "ns_from_ticks" in dir(check)
+    with pytest.raises(AttributeError):
+        check.no_such_exercise  # noqa: B018
+
+
+def test_grade_checks_many_answers():
+    results = grade({"09.1": 2, "ns_from_ticks": ..., "10.1": "x"})
+    assert [r.status for r in results.values()] == ["wrong", "not answered", "wrong"]
+
+
+# --------------------------------------------------------------------------------------------
+# Numeric exercises: equivalent correct forms pass, typical mistakes get their message.
+def _cases():
+    ticks, hz = 7_499_999_999, 2_500_000_000
+    ns = tm.ticks_to_ns(ticks, hz)
+    g, h = 2_000_000_000, 2_500_000_000
+    m = tm.multiplier(g, h, tm.AMD_SVM)
+    slow = tm.drift_ticks_per_second(g, h, tm.AMD_SVM)
+    bm = tm.multiplier(2 * 10**9, 3 * 10**9, tm.AMD_SVM)
+    boot = tm.offset_for(6 * 10**9, 0, bm, tm.AMD_SVM)
+    dg, dh = 2_994_374_000, 3_000_000_000
+    lost = tm.drift_ticks_per_second(dg, dh, tm.AMD_SVM)
+    days = Fraction(dg, 1000) / lost / 86_400
+    delta_ns = 250_000_001
+    tsc_delta = tm.ns_to_ticks(delta_ns, 2_500_000_000)
+    dst_m = tm.multiplier(2_500_000_000, 2_900_000_000, tm.AMD_SVM)
+    target = 123_456_789_012_345 + tsc_delta
+    dst_h = 987_654_321_098_765
+    off = tm.offset_for(dst_h, target, dst_m, tm.AMD_SVM)
+    hv_scale = (10_000_000 << 64) // 2_500_000_000
+    hv = (2_500_000_000 * hv_scale) >> 64
+    return {
+        "ns_from_ticks": (
+            [ns, np.int64(ns), np.uint64(ns), str(ns), float(ns)],
+            [
+                (ticks // hz * 10**9, "divided before multiplying"),
+                (math.floor(Fraction(ticks * 10**9, hz) + Fraction(1, 2)), "rounded"),
+                (ticks // hz, "whole seconds"),
+            ],
+        ),
+        "multiplier_by_hand": (
+            [
+                m,
+                hex(m),
+                hex(m).upper().replace("0X", "0x"),
+                np.uint64(m),
+                f"{m:_x}".join(["0x", ""]),
+            ],
+            [
+                (math.ceil(Fraction(g << 32, h)), "truncates"),
+                ((h << 32) // g, "host by guest"),
+                ((g << 48) // h, "16.48"),
+                (float(Fraction(g << 32, h)), "truncate"),
+            ],
+        ),
+        "guest_slowdown": (
+            [slow, float(slow), round(float(slow), 3), np.float64(slow), str(float(slow))],
+            [
+                (0, "Not zero"),
+                (-slow, "Wrong sign"),
+                (Fraction(h, 2**32), "upper bound"),
+            ],
+        ),
+        "boot_offset": (
+            [boot, hex(boot), np.uint64(boot)],
+            [
+                (-tm.scale(6 * 10**9, bm, tm.AMD_SVM), "signed value"),
+                ((-(6 * 10**9)) % U64, "host ticks"),
+                ((-(6 * 10**9 * 2 // 3)) % U64, "exact ratio"),
+                (tm.scale(6 * 10**9, bm, tm.AMD_SVM), "Wrong sign"),
+            ],
+        ),
+        "drift_days": (
+            [days, float(days), round(float(days), 2)],
+            [
+                (Fraction(dg, 1000) / Fraction(dh, 2**32) / 86_400, "worst-case bound"),
+                (Fraction(10**6) / lost / 86_400, "as nanoseconds"),
+                (Fraction(dh, 1000) / lost / 86_400, "not 1/host_hz"),
+                (days * 86_400, "in seconds"),
+            ],
+        ),
+        "tsc_delta": (
+            [tsc_delta, np.int64(tsc_delta), str(tsc_delta)],
+            [
+                (tm.ns_to_ticks(delta_ns, 2_900_000_000), "guest frequency"),
+                (delta_ns // 10**9 * 2_500_000_000, "divided before multiplying"),
+                (math.floor(Fraction(delta_ns * 2_500_000_000, 10**9) + Fraction(1, 2)), "rounded"),
+                (delta_ns, "in nanoseconds"),
+            ],
+        ),
+        "offset_after_migration": (
+            [off, hex(off), np.uint64(off)],
+            [
+                (target - tm.scale(dst_h, dst_m, tm.AMD_SVM), "signed value"),
+                ((target - dst_h) % U64, "host ticks"),
+                ((123_456_789_012_345 - tm.scale(dst_h, dst_m, tm.AMD_SVM)) % U64, "blackout"),
+                (
+                    (
+                        target
+                        - tm.scale(
+                            dst_h, tm.multiplier(2_500_000_000, 3 * 10**9, tm.AMD_SVM), tm.AMD_SVM
+                        )
+                    )
+                    % U64,
+                    "source host's multiplier",
+                ),
+            ],
+        ),
+        "backwards_skew": (
+            [84, np.int32(84), "84"],
+            [
+                (83, "stands still"),
+                (81, "forgot the 3 ms"),
+                (80, "goes forward"),
+                ("never", "clamp"),
+            ],
+        ),
+        "hyperv_reading": (
+            [hv, np.uint64(hv), str(hv)],
+            [
+                (10_000_000, "truncated"),
+                (1_000_000_000, "100 ns units"),
+                (hv_scale, "scale itself"),
+            ],
+        ),
+    }
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_numeric_checker_accepts_equivalent_forms(name):
+    rights, _ = CASES[name]
+    for right in rights:
+        result = check(name, right)
+        assert result.passed, f"{name} refused {right!r}: {result.message}"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_numeric_checker_explains_typical_mistakes(name):
+    _, wrongs = CASES[name]
+    assert len(wrongs) >= 2
+    for wrong, fragment in wrongs:
+        result = check(name, wrong)
+        assert not result.passed, f"{name} accepted the wrong answer {wrong!r}"
+        assert fragment in result.message, f"{name}({wrong!r}): {result.message}"
+
+
+def test_backwards_skew_matches_a_simulation_of_the_unclamped_recipe():
+    # Brute force the first skew whose resumed guest TSC is below the paused one.
+    hz, paused = 2_000_000_000, 4 * 10**12
+
+    def resumed(skew_ms):
+        return paused + (80 - skew_ms) * 10**6 * hz // 10**9 + tm.ns_to_ticks(3 * 10**6, hz)
+
+    first = next(e for e in range(1000) if resumed(e) < paused)
+    assert check.backwards_skew(first).passed
+    assert not check.backwards_skew(first - 1).passed
+
+
+# --------------------------------------------------------------------------------------------
+# SymPy exercise
+def test_error_bound_accepts_equivalent_expressions_and_explains_mistakes():
+    import sympy as sp
+
+    host_hz = sp.Symbol("host_hz", positive=True)
+    frac = sp.Symbol("F", positive=True, integer=True)
+    plain_h, plain_f = sp.symbols("host_hz F")  # symbols without assumptions work too
+    for right in [host_hz / 2**frac, host_hz * 2**-frac, plain_h / 2**plain_f, "host_hz/2**F"]:
+        assert check.error_bound(right).passed, right
+    for wrong, fragment in [
+        (1 / 2**frac, "ratio error"),
+        (host_hz * 2**frac, "not 2**F"),
+        (host_hz / 2 ** (frac + 1), "half the bound"),
+        (sp.Symbol("guest_hz") / 2**frac, "does not need guest_hz"),
+        (0.7, "not a number"),
+    ]:
+        result = check.error_bound(wrong)
+        assert not result.passed and fragment in result.message, (wrong, result.message)
+
+
+# --------------------------------------------------------------------------------------------
+# Coding exercises: hidden cases come from tscmath; mistakes are reported with the input.
+def _limbs(tsc, mult, frac_bits):
+    low32 = 0xFFFF_FFFF
+    t0, t1, m0, m1 = tsc & low32, tsc >> 32, mult & low32, mult >> 32
+    p00, p01, p10, p11 = t0 * m0, t0 * m1, t1 * m0, t1 * m1
+    mid = (p00 >> 32) + (p01 & low32) + (p10 & low32)
+    low = ((mid & low32) << 32) | (p00 & low32)
+    high = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32)
+    return ((high & ((1 << frac_bits) - 1)) << (64 - frac_bits)) | (low >> frac_bits)
+
+
+def _good_multiplier(g, h, int_bits, frac_bits):
+    m = (g << frac_bits) // h
+    if not 1 <= m < 1 << (int_bits + frac_bits):
+        raise ValueError("out of range")
+    return np.uint64(m)  # a numpy integer is an equivalent correct form
+
+
+def _not_implemented(*args):
+    raise NotImplementedError("your code here")
+
+
+def _naive_migrate(src, g, blackout_ns, dst_tsc, dst_hz):
+    mult = (g << 32) // dst_hz
+    return mult, src + blackout_ns // 10**9 * g - dst_tsc
+
+
+def _unreduced_migrate(src, g, blackout_ns, dst_tsc, dst_hz):
+    mult = tm.multiplier(g, dst_hz, tm.AMD_SVM)
+    scaled = tm.scale(dst_tsc, mult, tm.AMD_SVM, wrap=True)
+    return mult, src + blackout_ns * g // 10**9 - scaled
+
+
+def _good_migrate(src, g, blackout_ns, dst_tsc, dst_hz):
+    mult = tm.multiplier(g, dst_hz, tm.AMD_SVM)
+    target = (src + tm.ns_to_ticks(blackout_ns, g)) % U64
+    return mult, tm.offset_for(dst_tsc, target, mult, tm.AMD_SVM)
+
+
+CODING = {
+    "code_ticks_to_ns": (
+        [lambda t, h: t * 10**9 // h, lambda t, h: math.floor(Fraction(t * 10**9, h))],
+        [
+            (lambda t, h: t // h * 10**9, "divided before multiplying"),
+            (lambda t, h: int(t * 1e9 / h), "Floats hold only 53 bits"),
+            (lambda t, h: t * 1e9 / h, "returned the float"),
+            (lambda t, h: round(Fraction(t * 10**9, h)), "rounded"),
+        ],
+    ),
+    "code_multiplier": (
+        [_good_multiplier],
+        [
+            (lambda g, h, i, f: (g << f) // h, "should raise ValueError"),
+            (lambda g, h, i, f: 1 / 0, "ZeroDivisionError"),
+        ],
+    ),
+    "code_scale_limbs": (
+        [_limbs],
+        [
+            (lambda t, m, f: (t * m) >> f, "overflowed a 64-bit register"),
+            (lambda t, m, f: t * (m / 2**f), "true division"),
+            (lambda t, m, f: (int(t) * int(m)) >> f, "low 64 bits"),
+        ],
+    ),
+    "fix_naive_migration": (
+        [_good_migrate],
+        [
+            (_naive_migrate, "The offset is in host ticks"),
+            (_naive_migrate, "divides before multiplying"),
+            (_unreduced_migrate, "mod 2**64"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CODING))
+def test_coding_checker_passes_correct_functions(name):
+    for func in CODING[name][0]:
+        result = check(name, func)
+        assert result.passed, result.message
+        assert "hidden cases pass" in result.message
+
+
+@pytest.mark.parametrize("name", sorted(CODING))
+def test_coding_checker_reports_first_failing_input_and_why(name):
+    for func, fragment in CODING[name][1]:
+        result = check(name, func)
+        assert not result.passed and result.answered
+        assert fragment in result.message, result.message
+        assert "(" in result.message.split(":")[0], "the message must show the failing call"
+
+
+@pytest.mark.parametrize("name", sorted(CODING))
+def test_coding_checker_says_not_answered_for_the_stub(name):
+    result = check(name, _not_implemented)
+    assert result.status == "not answered" and "NotImplementedError" in result.message
+
+
+def test_coding_checker_wants_the_function_not_its_result():
+    assert "without calling it" in check.code_ticks_to_ns(42).message
+
+
+def test_hidden_cases_include_edge_values():
+    from tscmath.exercises import counting, migration
+
+    assert (2**64 - 1, 3_000_000_000) in counting.ticks_to_ns_cases()
+    scale_cases = counting.scale_cases()
+    assert any(
+        tm.scale(t, m, tm.AMD_SVM, wrap=True) != (t * m) >> 32 for t, m, f in scale_cases if f == 32
+    )
+    assert (2**64 - 1, 2**64 - 1, 48) in scale_cases
+    raises = [
+        c for c in counting.multiplier_cases() if counting._expected_multiplier(*c) is ValueError
+    ]
+    assert len(raises) >= 2
+    assert any(c[0] + tm.ns_to_ticks(c[2], c[1]) >= U64 for c in migration.migrate_cases())
+
+
+# --------------------------------------------------------------------------------------------
+# 64-bit registers
+@given(
+    st.integers(0, U64 - 1),
+    st.integers(0, U64 - 1),
+    st.sampled_from(["+", "-", "*", "&", "|", "^", "//"]),
+)
+def test_reg64_agrees_with_int_or_names_the_overflow(a, b, op):
+    if op == "//" and b == 0:
+        return
+    exact = eval(f"a {op} b")
+    try:
+        got = eval(f"Reg64(a) {op} b")
+    except RegisterOverflow as err:
+        assert not 0 <= exact < U64
+        assert str(exact) in str(err)
+    else:
+        assert got == exact and isinstance(got, Reg64)
+
+
+@given(st.integers(0, U64 - 1), st.integers(0, 70))
+def test_reg64_shifts(a, n):
+    assert Reg64(a) >> n == a >> n
+    if a << n < U64:
+        assert Reg64(a) << n == a << n
+    else:
+        with pytest.raises(RegisterOverflow):
+            Reg64(a) << n  # noqa: B018
+
+
+@given(st.integers(0, U64 - 1), st.integers(1, 2**40 - 1))
+def test_limb_solution_matches_tscmath(tsc, mult):
+    assert _limbs(Reg64(tsc), Reg64(mult), 32) == tm.scale(tsc, mult, tm.AMD_SVM, wrap=True)
