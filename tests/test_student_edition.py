@@ -158,3 +158,32 @@ def test_command_line_writes_the_edition(tmp_path):
     )
     assert "9 solution cell(s) stubbed" in run.stdout
     assert (tmp_path / target.name).exists()
+
+
+def test_grading_restores_check_cells_and_scores_a_submission(edition, tmp_path):
+    from tscmath.exercises.grading import grade_notebook
+
+    out, _ = edition
+    name = "10-exercises-migration.ipynb"
+    nb = nbformat.read(out / name, as_version=4)
+    stubs = [i for i, c in enumerate(nb.cells) if make_student.is_solution(c)]
+    # A right answer, a wrong one, and a check cell edited to fake success.
+    nb.cells[stubs[0]].source = (
+        "delta_ns = (dst_wall[0] - src_wall[0]) * 10**9 + dst_wall[1] - src_wall[1]\n"
+        "tsc_delta = delta_ns * guest_hz // 10**9"
+    )
+    nb.cells[stubs[1]].source = "dst_offset = dst_host_tsc"
+    nb.cells[stubs[3]].source = "backwards_at_ms = 0"
+    nb.cells[stubs[3] + 1].source = 'print("[Correct] Exercise 10.4: trust me")'
+    submission = tmp_path / name
+    nbformat.write(nb, submission)
+    graded, error = grade_notebook(submission, NOTEBOOKS)
+    assert error is None
+    statuses = {g.exercise: g.status for g in graded}
+    assert statuses == {
+        "10.1": "correct",
+        "10.2": "wrong",
+        "10.3": "not answered",
+        "10.4": "wrong",
+        "10.5": "not answered",
+    }
