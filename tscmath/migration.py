@@ -153,8 +153,9 @@ def export_time_data(vm: Vm, true_ns: int) -> VmTimeData:
     >>> from tscmath.hosts import Host
     >>> from tscmath.guest import boot_guest
     >>> vm = boot_guest(Host("A", 1_000_000_000, boot_ns=-50, wall_skew_ns=7), 0)
-    >>> export_time_data(vm, 2_000_000_003)
-    VmTimeData(guest_freq=1000000000, guest_tsc=2000000003, hrtime=2000000053, hres_sec=2, hres_ns=10, boot_hrtime=50)
+    >>> d = export_time_data(vm, 2_000_000_003)
+    >>> d.guest_tsc, d.hrtime, d.hres_sec, d.hres_ns, d.boot_hrtime
+    (2000000003, 2000000053, 2, 10, 50)
     """
     if not isinstance(vm, Vm):
         raise InvalidInput(f"vm must be a Vm; got {vm!r}")

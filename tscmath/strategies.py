@@ -193,7 +193,9 @@ def migrate(
         strategy = Strategy(strategy)
     except ValueError:
         choices = ", ".join(repr(s.value) for s in Strategy)
-        raise InvalidInput(f"strategy must be a Strategy or one of {choices}; got {strategy!r}")
+        raise InvalidInput(
+            f"strategy must be a Strategy or one of {choices}; got {strategy!r}"
+        ) from None
     pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, None)
     blackout_ns = check_int("blackout_ns", blackout_ns, 0, None)
     write_delay_ns = check_int("write_delay_ns", write_delay_ns, 0, blackout_ns)
