@@ -8,8 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tscmath as tm
-from tscmath.guest import ScalingUnsupported, Vm, boot_guest, check_guest_frequency
-from tscmath.guest import ticks_to_ns_u64_array
+from tscmath.guest import (
+    ScalingUnsupported,
+    Vm,
+    boot_guest,
+    check_guest_frequency,
+    ticks_to_ns_u64_array,
+)
 from tscmath.hosts import MAX_HZ, Host
 
 G = 10**9
@@ -143,7 +148,7 @@ def test_guest_array_and_drift(host_hz, guest_hz, z, boot, dts, fmt):
     assert arr.tolist() == [vm.guest_tsc_at(t) for t in ts]
     drift = tm.drift_ticks_per_second(guest_hz, host_hz, fmt)
     ratio = guest_hz / host_hz
-    for d, g in zip(dts, arr.tolist()):
+    for d, g in zip(dts, arr.tolist(), strict=True):
         ideal = d * guest_hz // G
         # Scaled clock runs slow by at most the drift bound, plus truncation of the host
         # TSC (one host tick = `ratio` guest ticks) and of the two scaled reads.

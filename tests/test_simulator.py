@@ -107,7 +107,7 @@ def test_replay_structure(host_hz, guest_hz, tsc0, t_mig, tsc1, hz1, fmt):
     assert [r[0] for r in rows] == [*range(t_mig + 1), *range(t_mig, 11)]
     old, new = rows[t_mig], rows[t_mig + 1]
     assert new[1] == tsc1 and new[2] == old[2]  # zero blackout: re-anchored at the last value
-    for (t0, h0, g0), (t1, h1, g1) in zip(rows, rows[1:]):
+    for (t0, h0, g0), (t1, h1, g1) in zip(rows, rows[1:], strict=False):
         if t1 == t0 + 1:  # same host, one second: host ticks its Hz, guest never backwards
             assert h1 - h0 in (host_hz, hz1)
             assert g1 >= g0
