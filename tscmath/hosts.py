@@ -72,14 +72,16 @@ def ns_to_ticks_u64_array(true_ns: np.ndarray, hz: int) -> np.ndarray:
     >>> ns_to_ticks_u64_array(np.array([-1, 0, 1], dtype=np.int64), 3_000_000_000).tolist()
     [18446744073709551613, 0, 3]
     """
-    s, r = np.divmod(true_ns, np.int64(NS_PER_S))
+    s = true_ns // np.int64(NS_PER_S)  # floor, also for negative times
     a, b = divmod(hz, NS_PER_S)
-    s_u = s.astype(np.uint64)  # two's complement: s mod 2**64
-    r_u = r.astype(np.uint64)
+    s_u = s.view(np.uint64)  # two's complement: s mod 2**64
+    r_u = true_ns.view(np.uint64) - s_u * np.uint64(NS_PER_S)  # r = t - s * 1e9, in [0, 1e9)
     out = s_u * np.uint64(hz)
     if a:
         out += r_u * np.uint64(a)
-    out += (r_u * np.uint64(b)) // np.uint64(NS_PER_S)
+    r_u *= np.uint64(b)
+    r_u //= np.uint64(NS_PER_S)
+    out += r_u
     return out
 
 

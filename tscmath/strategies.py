@@ -12,7 +12,8 @@
   programmed, no multiplier: the guest then ticks at the new host's rate (KVM's documented
   ``KVM_VCPU_TSC_OFFSET`` recipe ignores scaling);
 * ``NAIVE``: the old multiplier and offset are written unchanged on the new host, so the
-  guest TSC jumps to whatever they give against the new host's TSC.
+  guest TSC jumps to whatever they give against the new host's TSC (between an AMD 8.32 and
+  an Intel 16.48 host the multiplier keeps its ratio, re-encoded; no scaling stays none).
 
 Examples
 --------
@@ -41,7 +42,7 @@ from .migration import (
     import_time_data,
 )
 
-__all__ = ["Strategy", "MigrationOutcome", "migrate"]
+__all__ = ["Strategy", "MigrationOutcome", "as_strategy", "migrate"]
 
 
 class Strategy(Enum):
@@ -90,6 +91,37 @@ _DESCRIPTIONS = {
         "whatever they give there"
     ),
 }
+
+
+def _copy_multiplier(vm: Vm, dst: Host) -> int | None:
+    """The naive copy of ``vm``'s multiplier to ``dst``: the same bits in the same format.
+
+    Between formats the same ratio is re-encoded (``M * 2**F_dst / 2**F_src``, floored); a
+    host without scaling gets none; a guest that had none keeps none.
+    """
+    if vm.mult is None or dst.fmt is None:
+        return None
+    src_bits, dst_bits = vm.host.fmt.frac_bits, dst.fmt.frac_bits
+    if dst_bits >= src_bits:
+        return vm.mult << (dst_bits - src_bits)
+    return vm.mult >> (src_bits - dst_bits)
+
+
+def as_strategy(strategy: object) -> Strategy:
+    """Return ``strategy`` as a :class:`Strategy` (accepts a member or its label).
+
+    Examples
+    --------
+    >>> as_strategy("naive")
+    <Strategy.NAIVE: 'naive'>
+    """
+    try:
+        return Strategy(strategy)
+    except ValueError:
+        choices = ", ".join(repr(s.value) for s in Strategy)
+        raise InvalidInput(
+            f"strategy must be a Strategy or one of {choices}; got {strategy!r}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -189,13 +221,7 @@ def migrate(
         raise InvalidInput(f"vm must be a Vm; got {vm!r}")
     if not isinstance(dst, Host):
         raise InvalidInput(f"dst must be a Host; got {dst!r}")
-    try:
-        strategy = Strategy(strategy)
-    except ValueError:
-        choices = ", ".join(repr(s.value) for s in Strategy)
-        raise InvalidInput(
-            f"strategy must be a Strategy or one of {choices}; got {strategy!r}"
-        ) from None
+    strategy = as_strategy(strategy)
     pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, None)
     blackout_ns = check_int("blackout_ns", blackout_ns, 0, None)
     write_delay_ns = check_int("write_delay_ns", write_delay_ns, 0, blackout_ns)
@@ -225,7 +251,7 @@ def migrate(
             enforce_limits=enforce_limits,
         )
     else:  # NAIVE: the registers are copied as they are
-        mult = vm.mult if dst.fmt is not None else None
+        mult = _copy_multiplier(vm, dst)
         new_vm = Vm(vm.guest_hz, dst, mult, vm.offset, vm.boot_hrtime, vm.boot_ns)
     return MigrationOutcome(
         strategy, vm, new_vm, pause_ns, blackout_ns, resume_ns, exported, adjusted

@@ -6,8 +6,10 @@ integer true times, what the guest reads and believes:
 
 * ``guest_tsc`` (uint64): the core equation on the host of the moment, computed with
   :func:`tscmath.scale_array` from the exact host TSC (:meth:`Host.tsc_array`);
-* ``guest_ns`` (uint64): the time since boot the guest believes, ``floor(tsc * 1e9 / hz)``;
-* ``error_ns`` (int64): ``guest_ns - (true_ns - boot_ns)``;
+* ``guest_ns`` (uint64): the time since boot the guest believes, ``floor(tsc * 1e9 / hz)``
+  (modulo ``2**64``, which only matters for a guest TSC near the wrap, e.g. "naive");
+* ``error_ns`` (int64): ``guest_ns - (true_ns - boot_ns)``, the exact value whenever it
+  fits int64 (otherwise its two's-complement residue, as the wrap makes it meaningless);
 * ``segment`` (int32): index into ``vms`` (segment ``k`` runs on ``vms[k].host``);
 * ``paused`` (bool): the sample lies in a blackout ``[pause, resume)``; the guest is not
   running there and its TSC is shown frozen at the value exported at the pause (it belongs
@@ -37,7 +39,7 @@ import numpy as np
 from .errors import InvalidInput, check_int
 from .guest import Vm, boot_guest, ticks_to_ns_u64_array
 from .hosts import Host, check_i64
-from .strategies import MigrationOutcome, Strategy, migrate
+from .strategies import MigrationOutcome, Strategy, as_strategy, migrate
 
 __all__ = ["Hop", "Timeline", "simulate_timeline", "sample_times"]
 
@@ -164,6 +166,7 @@ def simulate_timeline(
     -------
     Timeline
     """
+    strategy = as_strategy(strategy)
     vm = boot_guest(first_host, boot_ns, guest_hz, enforce_limits=enforce_limits)
     vms = [vm]
     outcomes = []
@@ -189,7 +192,6 @@ def simulate_timeline(
         vm = out.vm
         vms.append(vm)
         prev_resume = out.resume_ns
-    strategy = Strategy(strategy)
     t = sample_times(t_start_ns, t_end_ns, n_samples)
     if t[0] < boot_ns:
         raise InvalidInput(f"t_start_ns must be >= boot_ns = {boot_ns}; got {t_start_ns}")
