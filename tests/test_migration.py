@@ -302,3 +302,14 @@ def test_export_round_trips_fields():
     assert d.wallclock_ns == 4 * G + 9 + 123
     assert d.hrtime - d.boot_hrtime == 3 * G + 9  # guest uptime
     assert d.guest_tsc == vm.guest_tsc_at(4 * G + 9)
+
+
+def test_naive_between_formats_and_to_a_host_without_scaling():
+    a = Host("A", 2 * G, fmt=tm.AMD_SVM)
+    vm = boot_guest(a, 0, G)  # M = 2**31 in 8.32, i.e. 0.5
+    to_intel = migrate(vm, Host("I", 2 * G, fmt=tm.INTEL_VMX), G, 0, Strategy.NAIVE)
+    assert to_intel.mult == 1 << 47  # the same ratio 0.5, re-encoded in 16.48
+    assert to_intel.offset == vm.offset
+    to_plain = migrate(vm, Host("N", 2 * G, fmt=None), G, 0, Strategy.NAIVE)
+    assert to_plain.mult is None  # no scaling there: the guest now ticks at 2 GHz
+    assert to_plain.vm.guest_tsc_at(2 * G) - to_plain.vm.guest_tsc_at(G) == 2 * G
