@@ -112,7 +112,7 @@ def cyc_to_ns(delta: int, mult: int, shift: int) -> int:
     >>> cyc_to_ns(2**40, 2**24, 24)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    tscmath.errors.InvalidInput: delta must be an integer in [0, 1099511627775] ...; got 1099511627776
+    tscmath.errors.InvalidInput: delta must be an integer in [0, 1099511627775] ...
     """
     delta = check_nonnegative("delta", delta)
     mult = check_int("mult", mult, 1, U64_MAX)
