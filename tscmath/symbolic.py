@@ -245,7 +245,7 @@ class Derivation:
                     f"{name} is not a symbol of {self.title!r}; valid names: {list(self.symbols)}"
                 )
             mapping[self.symbols[name]] = _as_sympy(name, value)
-        return expr.subs(mapping)
+        return expr.xreplace(mapping)
 
     def lambdify(self, which: str | None = None, modules: Any = "math") -> Callable[..., Any]:
         """A numeric function of keyword arguments (the result's symbol names), for plots.
