@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -124,8 +125,20 @@ _M_old = _sym("M_old", r"M_{\mathrm{old}}", integer=True, positive=True)
 _M_new = _sym("M_new", r"M_{\mathrm{new}}", integer=True, positive=True)
 
 
+# Constants SymPy prints in full, shown as the powers they are.
+_NUMBERS = {
+    str(2**64 - 1): r"\left(2^{64} - 1\right)",
+    str(2**64): "2^{64}",
+    str(2**32): "2^{32}",
+    str(SECONDS_PER_DAY * 10**6): r"86400 \cdot 10^{6}",
+    str(10**9): "10^{9}",
+}
+_NUMBER_RE = re.compile(r"(?<![0-9])(" + "|".join(_NUMBERS) + r")(?![0-9])")
+
+
 def _latex(expr: Any) -> str:
-    return sp.latex(expr, symbol_names=_LATEX_NAMES)
+    text = sp.latex(expr, symbol_names=_LATEX_NAMES)
+    return _NUMBER_RE.sub(lambda m: _NUMBERS[m.group(1)], text)
 
 
 def _as_sympy(name: str, value: Any) -> sp.Basic:
@@ -152,9 +165,21 @@ def _escape_text(text: str) -> str:
     return text
 
 
+def _text_with_math(sentence: str) -> str:
+    """A sentence with ``$...$`` inline math as LaTeX: text parts in ``\\text{}``, math as is."""
+    parts = sentence.split("$")
+    return " ".join(
+        part if odd else rf"\text{{{_escape_text(part)}}}"
+        for odd, part in ((i % 2 == 1, p) for i, p in enumerate(parts))
+        if part
+    )
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a derivation: a SymPy expression/equation and one sentence of why.
+
+    The sentence is Markdown and may hold inline math between single ``$``.
 
     Examples
     --------
@@ -289,7 +314,7 @@ class Derivation:
     def _repr_latex_(self) -> str:
         lines = [rf"\text{{{_escape_text(self.title)}}}"]
         for number, step in enumerate(self.steps, 1):
-            lines.append(rf"\text{{({number}) {_escape_text(step.why)}}}")
+            lines.append(_text_with_math(f"({number}) {step.why}"))
             lines.append(r"\quad " + step.latex())
         return "$$\n\\begin{array}{l}\n" + " \\\\\n".join(lines) + "\n\\end{array}\n$$"
 
@@ -327,17 +352,17 @@ def scaled_frequency() -> Derivation:
     steps = (
         Step(
             sp.Eq(_g(h), sp.floor(scaled) + O),
-            "The hardware scales the host TSC h by the fixed-point multiplier M with F "
-            "fraction bits, truncates, then adds the offset O.",
+            "The hardware scales the host TSC $h$ by the fixed-point multiplier $M$ with $F$ "
+            "fraction bits, truncates, then adds the offset $O$.",
         ),
         Step(
             sp.Eq(_g(t), sp.floor((f_h * t + c) * M / 2**F) + O),
-            "The host TSC counts at f_h Hz, h = f_h t + c, so this is the guest TSC at time t.",
+            "The host TSC counts at $f_h$ Hz, $h = f_h t + c$: the guest TSC at time $t$ is",
         ),
         Step(
             sp.Eq(_g(t), g_smooth),
-            "Write the floor as its argument minus theta with 0 <= theta < 1: the truncation "
-            "costs less than one tick per read and never accumulates.",
+            "Write the floor as its argument minus $\\theta$ with $0 \\le \\theta < 1$: the "
+            "truncation costs less than one tick per read and never accumulates.",
         ),
         Step(
             sp.Eq(f_eff, sp.Derivative(g_smooth + theta, t)),
@@ -346,28 +371,28 @@ def scaled_frequency() -> Derivation:
         Step(sp.Eq(f_eff, rate), "Differentiating gives the effective guest frequency."),
         Step(
             sp.Eq(M, m_exact),
-            "The hypervisor asks for guest frequency f_g; bhyve, KVM and tsc-simulator choose "
-            "M by truncating 2^F f_g / f_h.",
+            "The hypervisor asks for guest frequency $f_g$; bhyve, KVM and tsc-simulator choose "
+            "$M$ by truncating $2^F f_g / f_h$.",
         ),
         Step(
             sp.Eq(f_g - f_eff, lag),
-            "With M = 2^F f_g / f_h - phi, where 0 <= phi < 1 is the truncated fraction, the "
-            "guest runs slow by this many ticks per second.",
+            "With $M = 2^F f_g / f_h - \\varphi$, where $0 \\le \\varphi < 1$ is the truncated "
+            "fraction, the guest runs slow by this many ticks per second.",
         ),
         Step(
             sp.Contains(f_g - f_eff, sp.Interval.Ropen(0, drift_bound)),
-            "Since 0 <= phi < 1, truncation can only make the guest slow, by less than "
-            "f_h / 2^F ticks per second.",
+            "Since $0 \\le \\varphi < 1$, truncation can only make the guest slow, by less than "
+            "$f_h / 2^F$ ticks per second.",
         ),
         Step(
             sp.Eq(f_g - f_eff, drift),
-            "Exactly, because a - b floor(a/b) = a mod b: the loss is the remainder of "
-            "2^F f_g divided by f_h, over 2^F.",
+            "Exactly, because $a - b \\lfloor a/b \\rfloor = a \\bmod b$: the loss is the "
+            "remainder of $2^F f_g$ divided by $f_h$, over $2^F$.",
         ),
         Step(
             sp.Eq(_E(T), error),
-            "The guest OS divides its TSC by f_g, so after T seconds its clock is behind by the "
-            "lost ticks over f_g, in seconds.",
+            "The guest OS divides its TSC by $f_g$, so after $T$ seconds its clock is behind by "
+            "the lost ticks over $f_g$, in seconds.",
         ),
         Step(
             sp.Eq(_E_day, per_day),
@@ -375,7 +400,7 @@ def scaled_frequency() -> Derivation:
         ),
         Step(
             sp.Lt(_E_day, per_day_bound),
-            "And the bound per day, from f_g - f_eff < f_h / 2^F.",
+            "And the bound per day, from $f_g - f_{\\mathrm{eff}} < f_h / 2^F$.",
         ),
     )
     results = {
@@ -411,7 +436,7 @@ def offset_anchor() -> Derivation:
     continuity_eq = sp.Eq(g0, scaled0 + O)
     solved = sp.solve(continuity_eq, O)[0]  # g0 - floor(h0*M/2**F)
     offset = sp.Mod(solved, TWO64)
-    boot = offset.subs(g0, 0)
+    boot = sp.Mod(-scaled0, TWO64, evaluate=False)
     g0_ideal = G_x + f_g * Delta
     g0_int = G_x + sp.floor(f_g * Delta_ns / 10**9)
     migration = offset.subs(g0, g0_int)
@@ -419,12 +444,12 @@ def offset_anchor() -> Derivation:
     steps = (
         Step(
             sp.Eq(g0, sp.Mod(scaled0 + O, TWO64)),
-            "Continuity at an anchor: when the host TSC reads h0 the guest must read g0; the "
-            "registers are 64-bit, so everything is modulo 2^64.",
+            "Continuity at an anchor: when the host TSC reads $h_0$ the guest must read $g_0$; "
+            "the registers are 64-bit, so everything is modulo $2^{64}$.",
         ),
         Step(
             sp.Eq(O, offset),
-            "Solve for the offset (linear in O); it is stored as a u64, so a negative value "
+            "Solve for the offset (linear in $O$); it is stored as a u64, so a negative value "
             "wraps to two's complement.",
         ),
         Step(
@@ -444,8 +469,8 @@ def offset_anchor() -> Derivation:
         Step(sp.Eq(O, migration), "So the destination programs this offset."),
         Step(
             sp.Eq(_g(h), after),
-            "Check: at any later host TSC h the guest reads g0 plus the scaled host ticks since "
-            "the anchor (up to one tick of truncation).",
+            "Check: at any later host TSC $h$ the guest reads $g_0$ plus the scaled host ticks "
+            "since the anchor (up to one tick of truncation).",
         ),
     )
     results = {"offset": offset, "boot": boot, "migration": migration, "continuity": after}
@@ -519,24 +544,26 @@ def migration_error() -> Derivation:
         "ignore_blackout": "Ignore the blackout: the guest resumes at the TSC it exported, so "
         "it loses exactly the blackout.",
         "offset_only": "Offset only: the offset is right but the old multiplier is kept, so "
-        "the guest drifts at f_h,new / f_h,old - 1.",
+        "the guest drifts at $f_{h,\\mathrm{new}} / f_{h,\\mathrm{old}} - 1$.",
         "naive": "Naive: old multiplier and old offset kept; the guest jumps by the difference "
         "of the hosts' TSCs (in source seconds) minus the blackout, then drifts.",
     }
     steps: list[Step] = [
         Step(
             sp.Eq(_G_star, ideal),
-            "Ideal: t seconds after the guest resumes, its TSC should have advanced by f_g "
-            "ticks per second of the blackout beta and of t.",
+            "Ideal: $t$ seconds after the guest resumes, its TSC should have advanced by $f_g$ "
+            "ticks per second of the blackout $\\beta$ and of $t$.",
         ),
         Step(
             sp.Eq(_E(t), (_g(t) - _G_star) / f_g),
             "The guest's time error in seconds (positive: ahead); the measured wall delta is "
-            "beta + eps, with eps the skew of the destination's wall clock.",
+            "$\\beta + \\varepsilon$, $\\varepsilon$ being the skew of the destination's wall "
+            "clock.",
         ),
         Step(
             sp.Eq(_M_new, m_new),
-            "Multipliers for the new and old hosts (M_old analogously with f_h,old).",
+            "The multiplier for the new host ($M_{\\mathrm{old}}$ likewise with "
+            "$f_{h,\\mathrm{old}}$).",
         ),
     ]
     for name in guest:
@@ -544,7 +571,7 @@ def migration_error() -> Derivation:
         steps.append(
             Step(
                 sp.Eq(_E(t), approx[name]),
-                "Neglecting multiplier truncation (M = 2^F f_g / f_h):",
+                "Neglecting multiplier truncation ($M = 2^F f_g / f_h$):",
             )
         )
     results: dict[str, sp.Expr] = dict(exact)
@@ -584,7 +611,7 @@ def ticks_to_ns() -> Derivation:
     horizon_approx = 2 ** (64 - shift) / sp.Integer(10**9)
     sftacc_expr = 32 - _bitlen(sp.floor(max_seconds * hz / 2**32))
     steps = (
-        Step(sp.Eq(_ns, exact_ns), "Exact: delta ticks at f Hz last delta 10^9 / f ns."),
+        Step(sp.Eq(_ns, exact_ns), "Exact: $\\delta$ ticks at $f$ Hz last $10^9 \\delta / f$ ns."),
         Step(
             sp.Eq(_ns_linux, linux_ns),
             "Linux (clocksource, kvmclock with shift 32) avoids the division: multiply by "
@@ -592,17 +619,19 @@ def ticks_to_ns() -> Derivation:
         ),
         Step(
             sp.Eq(mult, mult_expr),
-            "clocks_calc_mult_shift rounds 10^9 2^shift / f to the nearest integer.",
+            "Linux clocks_calc_mult_shift rounds $10^9 \\cdot 2^{shift} / f$ to the nearest "
+            "integer.",
         ),
         Step(
             sp.Eq(sftacc, sftacc_expr),
-            "It keeps sftacc bits of headroom so that delta mult fits 64 bits for "
-            "max_seconds, and takes the largest shift <= 32 with mult < 2^sftacc.",
+            "It keeps sftacc bits of headroom so that $\\delta \\cdot mult$ fits 64 bits up to "
+            "$S_{\\max}$ seconds, and takes the largest $shift \\le 32$ with "
+            "$mult < 2^{sftacc}$.",
         ),
         Step(
             sp.Eq(_rate_err, rate_error),
             "Each tick is converted with this error in ns; rounding keeps "
-            "|mult - 10^9 2^shift / f| <= 1/2, so |r| <= 2^-(shift+1).",
+            "$|mult - 10^9 \\cdot 2^{shift} / f| \\le 1/2$, so $|r| \\le 2^{-(shift+1)}$.",
         ),
         Step(
             sp.Eq(_err, error),
@@ -611,19 +640,19 @@ def ticks_to_ns() -> Derivation:
         ),
         Step(
             sp.Contains(_err, sp.Interval.Lopen(-bound, bound - 1)),
-            "Hence the bound: the error grows linearly with delta, at most "
-            "delta / 2^(shift+1) ns, plus one.",
+            "Hence the bound: the error grows linearly with $\\delta$, at most "
+            "$\\delta / 2^{shift+1}$ ns, plus one.",
         ),
         Step(
             sp.Eq(_delta_max, delta_max),
-            "The 64-bit product delta mult overflows beyond this many ticks.",
+            "The 64-bit product $\\delta \\cdot mult$ overflows beyond this many ticks.",
         ),
         Step(
             sp.Eq(_horizon, horizon),
-            "In seconds; since mult is about 10^9 2^shift / f, this is about 2^(64-shift) / "
-            "10^9 s, at least max_seconds by the choice of sftacc.",
+            "In seconds; since $mult \\approx 10^9 \\cdot 2^{shift} / f$, this is about "
+            "$2^{64-shift} / 10^9$ s, and at least $S_{\\max}$ by the choice of sftacc.",
         ),
-        Step(sp.Eq(_horizon, horizon_approx), "Approximately, independent of f:"),
+        Step(sp.Eq(_horizon, horizon_approx), "Approximately, independent of $f$:"),
     )
     results = {
         "error": error,
