@@ -39,6 +39,10 @@ from typing import Any
 
 import sympy as sp
 
+# simplify() (used by the builds and the LaTeX printer) imports sympy.physics.units on first use,
+# about 0.6 s: pay it at import so the first derivation a notebook builds is fast too.
+import sympy.physics.units  # noqa: F401
+
 from .errors import InvalidInput
 
 __all__ = [
