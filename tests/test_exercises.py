@@ -155,6 +155,30 @@ def test_grade_checks_many_answers():
 
 # --------------------------------------------------------------------------------------------
 # Numeric exercises: equivalent correct forms pass, typical mistakes get their message.
+def _pingpong_by_hand():
+    """Exercise 10.6 with the core functions only: re-anchor the guest at every migration."""
+    g, fmt = 2_994_374_000, tm.AMD_SVM
+    hosts = [(3_000_000_000, 123_456_789), (2_500_000_000, 987_654_321_000)]
+
+    def host_tsc(host, t_ns):
+        hz, at_zero = hosts[host]
+        return (at_zero + t_ns * hz // 10**9) % U64
+
+    mults = [tm.multiplier(g, hz, fmt) for hz, _ in hosts]
+    host, offset = 0, tm.offset_for(host_tsc(0, 0), 0, mults[0], fmt)
+    for k in range(1, 144):
+        pause = k * 600 * 10**9
+        paused_at = tm.guest_tsc(host_tsc(host, pause), mults[host], offset, fmt)
+        resumed = (paused_at + tm.ns_to_ticks(1_000_000, g)) % U64
+        host = 1 - host
+        offset = tm.offset_for(host_tsc(host, pause + 1_000_000), resumed, mults[host], fmt)
+    end = 86_400 * 10**9
+    behind = tm.ns_to_ticks(end, g) - tm.guest_tsc(host_tsc(host, end), mults[host], offset, fmt)
+    lost = tm.drift_ticks_per_second(g, hosts[0][0], fmt)
+    assert lost == tm.drift_ticks_per_second(g, hosts[1][0], fmt)
+    return behind, lost * (Fraction(86_400) - Fraction(143, 1000))
+
+
 def _cases():
     ticks, hz = 7_499_999_999, 2_500_000_000
     ns = tm.ticks_to_ns(ticks, hz)
@@ -174,7 +198,17 @@ def _cases():
     off = tm.offset_for(dst_h, target, dst_m, tm.AMD_SVM)
     hv_scale = (10_000_000 << 64) // 2_500_000_000
     hv = (2_500_000_000 * hv_scale) >> 64
+    behind, estimate = _pingpong_by_hand()
     return {
+        "pingpong_drift": (
+            [behind, np.int64(behind), str(behind)],
+            [
+                (-behind, "Wrong sign"),
+                (math.floor(estimate), "continuous-drift estimate"),
+                (behind * 10**9 // 2_994_374_000, "nanoseconds"),
+                (0, "Not zero"),
+            ],
+        ),
         "ns_from_ticks": (
             [ns, np.int64(ns), np.uint64(ns), str(ns), float(ns)],
             [
@@ -477,3 +511,26 @@ def test_reg64_shifts(a, n):
 @given(st.integers(0, U64 - 1), st.integers(1, 2**40 - 1))
 def test_limb_solution_matches_tscmath(tsc, mult):
     assert _limbs(Reg64(tsc), Reg64(mult), 32) == tm.scale(tsc, mult, tm.AMD_SVM, wrap=True)
+
+
+def test_the_migration_model_clamps_where_exercise_10_4_does_not():
+    from tscmath.guest import boot_guest
+    from tscmath.hosts import Host
+    from tscmath.strategies import migrate
+
+    first = check.backwards_skew  # the checker's answer is the smallest skew that goes back
+    skew_ms = next(e for e in range(200) if first(e).passed)
+    source = Host("source", 3_000_000_000)
+    for skew in (skew_ms - 1, skew_ms, skew_ms + 50):
+        dst = Host("dst", 2_900_000_000, tsc_at_zero=10**15, wall_skew_ns=-skew * 10**6)
+        vm = boot_guest(source, 0, 2_000_000_000)
+        out = migrate(vm, dst, 60 * 10**9, 83_000_000, write_delay_ns=3_000_000)
+        assert out.adjusted.raw_migrate_delta_ns == (80 - skew) * 10**6
+        # Unclamped, the guest would read below its paused value exactly from skew_ms on.
+        unclamped = (
+            out.guest_tsc_at_pause
+            + out.adjusted.raw_migrate_delta_ns * 2_000_000_000 // 10**9
+            + tm.ns_to_ticks(3_000_000, 2_000_000_000)
+        )
+        assert (unclamped < out.guest_tsc_at_pause) == (skew >= skew_ms)
+        assert out.guest_tsc_at_resume >= out.guest_tsc_at_pause  # propolis clamps

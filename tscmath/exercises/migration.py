@@ -45,8 +45,10 @@ def migrate_delta_ns() -> int:
 
 
 def expected_tsc_delta() -> int:
-    """Guest ticks for the blackout: floor(delta_ns * guest_hz / 10**9)."""
-    return tm.ns_to_ticks(migrate_delta_ns(), GUEST_HZ)
+    """Guest ticks for the blackout, by the migration model (propolis ``calc_tsc_delta``)."""
+    from tscmath.migration import calc_tsc_delta
+
+    return calc_tsc_delta(migrate_delta_ns(), GUEST_HZ)
 
 
 @register("10.1", "tsc_delta", "Guest ticks to add for the blackout", NOTEBOOK)
@@ -105,10 +107,18 @@ FMT = tm.AMD_SVM
 
 
 def expected_offset() -> int:
-    """The destination's u64 offset for exercise 10.2."""
-    mult = tm.multiplier(GUEST_HZ, DST_HOST_HZ, FMT)
-    new_guest = (SRC_GUEST_TSC + expected_tsc_delta()) % U64
-    return tm.offset_for(DST_HOST_TSC, new_guest, mult, FMT)
+    """The destination's u64 offset for exercise 10.2, by the migration model.
+
+    The destination host's TSC reads ``DST_HOST_TSC`` at the write (true time 0), and the
+    data's hrtime is the write's, so the kernel adds no latency ticks.
+    """
+    from tscmath.hosts import Host
+    from tscmath.migration import VmTimeData, import_time_data
+
+    dst = Host("destination", DST_HOST_HZ, tsc_at_zero=DST_HOST_TSC, boot_ns=0, fmt=FMT)
+    sec, ns = DST_WALL
+    data = VmTimeData(GUEST_HZ, (SRC_GUEST_TSC + expected_tsc_delta()) % U64, 0, sec, ns, 0)
+    return import_time_data(data, dst, 0).offset
 
 
 @register("10.2", "offset_after_migration", "The offset on the destination host", NOTEBOOK)
@@ -349,3 +359,84 @@ def hyperv_reading(answer: Any) -> tuple[bool, str]:
         ],
     )
     return False, wrong or "Not right: time_100ns = (tsc * scale) >> 64 with the truncated scale."
+
+
+# ---------------------------------------------------------------------------------------------
+# 10.6  a day of ping-pong migrations
+PP_GUEST_HZ = 2_994_374_000
+PP_A_HZ = 3_000_000_000
+PP_B_HZ = 2_500_000_000
+PP_A_TSC_AT_ZERO = 123_456_789
+PP_B_TSC_AT_ZERO = 987_654_321_000
+PP_LEG_S = 600
+PP_BLACKOUT_NS = 1_000_000
+PP_DAY_S = 86_400
+
+
+def pingpong_ticks_behind(fmt: tm.FixedPointFormat = FMT) -> int:
+    """Guest ticks behind an ideal counter after a day of A/B migrations every 10 minutes.
+
+    The guest boots on A at true time 0; at every multiple of 10 minutes before the end of
+    the day it pauses for 1 ms and resumes on the other host (full protocol, clocks in sync).
+    """
+    from tscmath.guest import boot_guest
+    from tscmath.hosts import Host
+    from tscmath.strategies import Strategy, migrate
+
+    a = Host("A", PP_A_HZ, tsc_at_zero=PP_A_TSC_AT_ZERO, fmt=fmt)
+    b = Host("B", PP_B_HZ, tsc_at_zero=PP_B_TSC_AT_ZERO, fmt=fmt)
+    vm = boot_guest(a, 0, PP_GUEST_HZ)
+    for k in range(1, PP_DAY_S // PP_LEG_S):
+        dst = b if k % 2 else a
+        out = migrate(vm, dst, k * PP_LEG_S * tm.NS_PER_S, PP_BLACKOUT_NS, Strategy.FULL_PROTOCOL)
+        vm = out.vm
+    end_ns = PP_DAY_S * tm.NS_PER_S
+    return tm.ns_to_ticks(end_ns, PP_GUEST_HZ) - vm.guest_tsc_at(end_ns)
+
+
+def pingpong_continuous_estimate(fmt: tm.FixedPointFormat = FMT) -> Fraction:
+    """The drift-only estimate: ticks lost per second on each host times the time there."""
+    legs = PP_DAY_S // PP_LEG_S
+    running_s = Fraction(PP_DAY_S) - Fraction((legs - 1) * PP_BLACKOUT_NS, tm.NS_PER_S)
+    on_a = sum(1 for k in range(legs) if k % 2 == 0)
+    share_a = Fraction(on_a, legs)
+    lost_a = tm.drift_ticks_per_second(PP_GUEST_HZ, PP_A_HZ, fmt)
+    lost_b = tm.drift_ticks_per_second(PP_GUEST_HZ, PP_B_HZ, fmt)
+    return running_s * (share_a * lost_a + (1 - share_a) * lost_b)
+
+
+@register("10.6", "pingpong_drift", "A day of ping-pong migrations", NOTEBOOK)
+def pingpong_drift(answer: Any) -> tuple[bool, str]:
+    """Ticks the guest is behind after a day of migrations every 10 minutes (exact int)."""
+    value = read_int(answer, "the number of ticks behind")
+    right = pingpong_ticks_behind()
+    estimate = pingpong_continuous_estimate()
+    migrations = PP_DAY_S // PP_LEG_S - 1
+    if value == right:
+        return True, (
+            f"{right} ticks (about {right * 10**6 // PP_GUEST_HZ} us). The drift of the "
+            f"truncated multipliers explains about {float(estimate):.1f}; the {migrations} "
+            "re-anchorings each floor once more, by less than a tick either way, so they "
+            "barely add up here."
+        )
+    if value == -right:
+        return False, "Wrong sign: the truncated multiplier makes the guest slow, so it is behind."
+    if value == 0:
+        return False, (
+            "Not zero: both multipliers are truncated, so the guest loses ticks on both hosts."
+        )
+    if value == pingpong_ticks_behind(tm.INTEL_VMX):
+        return False, "That is the Intel 16.48 answer; the hosts here are AMD 8.32."
+    if value == right * tm.NS_PER_S // PP_GUEST_HZ:
+        return False, "That is in nanoseconds; the question asks for guest ticks."
+    if abs(value - estimate) <= 1 or abs(value - right) <= migrations:
+        return False, (
+            f"Close, but not exact: {value} looks like the continuous-drift estimate "
+            f"({float(estimate):.1f}). Every migration floors the exported TSC and the new "
+            "scaled reading once more; run the migrations with tscmath.strategies.migrate "
+            "to count them exactly."
+        )
+    return False, (
+        "Not right: migrate the guest with tscmath.strategies.migrate, then compare "
+        "vm.guest_tsc_at(end) with an ideal floor(end_ns * guest_hz / 10**9)."
+    )
