@@ -106,7 +106,8 @@ def test_every_exercise_is_checked_after_a_solution_in_some_notebook():
                 name = _check_call(cell.source)
                 if name:
                     checked.add(check(name, ...).exercise)
-    registered = {e.id for e in exercises()}
+    present = {p.name for p in notebook_paths()}
+    registered = {e.id for e in exercises() if e.notebook in present}
     assert registered <= checked, f"exercises without a notebook: {sorted(registered - checked)}"
 
 
@@ -534,3 +535,115 @@ def test_the_migration_model_clamps_where_exercise_10_4_does_not():
         )
         assert (unclamped < out.guest_tsc_at_pause) == (skew >= skew_ms)
         assert out.guest_tsc_at_resume >= out.guest_tsc_at_pause  # propolis clamps
+
+
+# --------------------------------------------------------------------------------------------
+# Chapter exercises: right and wrong answers worked out by hand from the questions' numbers.
+def _chapter_cases():
+    b_tsc_at_resume = 20_000_000_000 + 101 * 2_500_000_000
+    return {
+        "rdtsc_halves": (
+            [2 * 2**32 + 2**31, hex(2 * 2**32 + 2**31), np.uint64(2 * 2**32 + 2**31)],
+            [(2**31 * 2**32 + 2, "swapped"), (2 + 2**31, "added"), ((2 << 16) | 2**31, "not 16")],
+        ),
+        "tsc_adjust_after_write": (
+            [1_000_000 - 4_000_000_000, (1_000_000 - 4_000_000_000) % U64],
+            [(3_999_000_000, "Wrong sign"), (1_000_000, "not the value written")],
+        ),
+        "cpuid_15h": (
+            [38_400_000 * 250 // 3, str(38_400_000 * 250 // 3)],
+            [(38_400_000 * 3 // 250, "upside down"), (38_400_000 * 250, "divide by EAX")],
+        ),
+        "pit_calibration": (
+            [math.floor(Fraction(1_193_182 * 35_795_461, 11_932))],
+            [
+                (35_795_461 // 11_932 * 1_193_182, "divided before multiplying"),
+                (11_932 * 1_193_182 // 35_795_461, "Upside down"),
+            ],
+        ),
+        "restore_offset": (
+            [(50 - 120) * 10**9 % U64, hex((50 - 120) * 10**9 % U64)],
+            [(-70 * 10**9, "signed value"), (70 * 10**9, "Wrong sign")],
+        ),
+        "vcpu_write_gap": (
+            [40_000 * 2_500_000_000 // 10**9],
+            [(40_000, "nanoseconds"), (0, "Not zero"), (-100_000, "positive")],
+        ),
+        "multiplier_for_1_25": (
+            [5 * 2**32 // 4, "0x1_4000_0000"],
+            [(0x1_2500_0000, "not 0x1.25"), (5 * 2**48 // 4, "16.48"), (4 * 2**32 // 5, "0.8x")],
+        ),
+        "largest_guest_hz": (
+            [256 * 100_000_000 - 1],
+            [(256 * 100_000_000, "Exactly 256x"), (255 * 100_000_000, "255.999")],
+        ),
+        "kvm_tolerance": (
+            [Fraction(700, 2_999_300) * 86_400, 20.16, "20.165"],
+            [(0, "does not scale"), (21.6, "worst case"), (-20.16, "Wrong sign")],
+        ),
+        "bhyve_largest": (
+            [15 * 2_500_000_000 - 1],
+            [(15 * 2_500_000_000, "15x itself"), (500_000_000, "smallest")],
+        ),
+        "new_boot_hrtime": (
+            [30 * 10**9 - (300 * 10**9 + 2_500_000_000)],
+            [(30 * 10**9 - 300 * 10**9, "forgot the migrate delta"), (200 * 10**9, "re-base")],
+        ),
+        "naive_jump": (
+            [(b_tsc_at_resume - 100_000_000_000) - 300_000_000_000],
+            [(3_000_000_000, "full protocol"), (127_500_000_000, "Wrong sign")],
+        ),
+        "playground_skew": (
+            [40, 40.4, "40"],
+            [(0, "cannot see the skew"), (-1500, "ignore the blackout")],
+        ),
+        "playground_offset_only": (
+            [half_up(Fraction(-485, 60) * 1000 + 40), -8043.3],
+            [(-10_000, "whole minute"), (-8_333, "paused"), (8_043, "Wrong sign")],
+        ),
+    }
+
+
+def half_up(x):
+    return math.floor(x + Fraction(1, 2))
+
+
+CHAPTER_CASES = _chapter_cases()
+
+
+@pytest.mark.parametrize("name", sorted(CHAPTER_CASES))
+def test_chapter_checker_accepts_right_and_explains_wrong(name):
+    rights, wrongs = CHAPTER_CASES[name]
+    for right in rights:
+        result = check(name, right)
+        assert result.passed, f"{name} refused {right!r}: {result.message}"
+    assert len(wrongs) >= 2
+    for wrong, fragment in wrongs:
+        result = check(name, wrong)
+        assert not result.passed and fragment in result.message, (name, wrong, result.message)
+
+
+def test_largest_guest_hz_is_the_edge_of_the_format():
+    right = 256 * 100_000_000 - 1
+    assert tm.multiplier(right, 100_000_000, tm.AMD_SVM) <= tm.AMD_SVM.max_multiplier
+    with pytest.raises(tm.RatioOutOfRange):
+        tm.multiplier(right + 1, 100_000_000, tm.AMD_SVM)
+
+
+def test_tsc_adjust_checker_agrees_with_the_vcpu_model():
+    vcpu_tsc = pytest.importorskip("tscmath.vcpu_tsc")
+    written = vcpu_tsc.write_tsc(vcpu_tsc.VcpuTsc(offset=0), 4_000_000_000, value=1_000_000)
+    assert check.tsc_adjust_after_write(written.tsc_adjust).passed
+    assert check.tsc_adjust_after_write(tm.to_signed(written.tsc_adjust)).passed
+
+
+def test_kvmclock_checker():
+    pvclock = pytest.importorskip("tscmath.pvclock")
+    shift, mul = pvclock.tsc_time_scale(2_500_000_000)
+    delta = 7_500_000_000
+    scaled = delta << shift if shift >= 0 else delta >> -shift
+    right = 4_000_000_000 + ((scaled * mul) >> 32)
+    assert check.kvmclock_read(right).passed
+    for wrong, fragment in [(7_000_000_000, "exact time"), (right - 4_000_000_000, "system_time")]:
+        result = check.kvmclock_read(wrong)
+        assert not result.passed and fragment in result.message

@@ -33,6 +33,7 @@ __all__ = [
     "close",
     "same_int",
     "half_up",
+    "numeric_exercise",
 ]
 
 NOT_ANSWERED = (
@@ -256,3 +257,49 @@ def same_int(value: int, candidates: list[tuple[Any, str]]) -> str | None:
         if wrong is not None and value == wrong:
             return message
     return None
+
+
+def numeric_exercise(
+    exercise_id: str,
+    name: str,
+    title: str,
+    notebook: str,
+    *,
+    what: str,
+    expected: Callable[[], Any],
+    explain: Callable[[Any], str],
+    mistakes: Callable[[], list[tuple[Any, str]]] = list,
+    hint: str,
+    tolerance: Fraction | int | None = None,
+    allow_hex: bool = False,
+    same_mod_2_64: bool = False,
+) -> Callable[[Any], tuple[bool, str]]:
+    """Register a checker for a single-number answer.
+
+    With ``tolerance`` None the answer must equal ``expected()`` exactly (an integer); else it
+    is a real number within ``tolerance`` of it, and each mistake matches within the same
+    tolerance. ``same_mod_2_64`` also accepts an integer equal modulo ``2**64`` (a u64 written
+    as a signed number or the other way round). ``mistakes()`` gives ``(wrong value, why)``.
+    """
+
+    def func(answer: Any) -> tuple[bool, str]:
+        right = expected()
+        if tolerance is None:
+            value: Any = read_int(answer, what, allow_hex=allow_hex)
+            ok = value == right or (same_mod_2_64 and (value - right) % (1 << 64) == 0)
+        else:
+            value = read_number(answer, what)
+            ok = abs(value - Fraction(right)) <= Fraction(tolerance)
+        if ok:
+            return True, explain(right)
+        for wrong, message in mistakes():
+            if wrong is None:
+                continue
+            if tolerance is None and value == wrong:
+                return False, message
+            if tolerance is not None and abs(value - Fraction(wrong)) <= Fraction(tolerance):
+                return False, message
+        return False, f"Not right. {hint}"
+
+    register(exercise_id, name, title, notebook)(func)
+    return func
