@@ -57,12 +57,25 @@ def _check_call(source: str) -> str | None:
     return None
 
 
+def exercise_section_start(nb) -> int:
+    """Index of a chapter's appended "Exercises" section (cell ids ``ex-ch..``), else 0.
+
+    A chapter's exercise section is self-contained (it imports what it uses), so it runs on
+    its own; the rest of the chapter is executed by tests/test_notebooks_execute.py.
+    """
+    for index, cell in enumerate(nb.cells):
+        if str(cell.get("id", "")).startswith("ex-ch"):
+            return index
+    return 0
+
+
 def run_solutions(path):
     """Run a notebook's code cells in an in-process IPython shell; return ``[(exercise,
     result)]`` for the check cells that directly follow a solution cell."""
     from IPython.core.interactiveshell import InteractiveShell
 
     nb = nbformat.read(path, as_version=4)
+    nb.cells = nb.cells[exercise_section_start(nb) :]
     shell = InteractiveShell()
     results = []
     previous_was_solution = False

@@ -11,6 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 from .conftest import NOTEBOOKS, ROOT, notebook_paths
+from .test_exercises import exercise_section_start
 
 spec = importlib.util.spec_from_file_location("make_student", ROOT / "tools" / "make_student.py")
 make_student = importlib.util.module_from_spec(spec)
@@ -75,6 +76,9 @@ def test_student_copy_has_no_solution_text_and_keeps_everything_else(edition, pa
 def test_student_notebook_runs_and_every_check_says_not_answered(edition, path):
     out, _ = edition
     nb = nbformat.read(out / path.name, as_version=4)
+    # A chapter's "Exercises" section runs on its own; the cells before it are identical to
+    # the source (checked above), which tests/test_notebooks_execute.py executes.
+    nb.cells = nb.cells[exercise_section_start(nb) :]
     NotebookClient(
         nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     ).execute()
