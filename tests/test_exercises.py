@@ -660,3 +660,18 @@ def test_kvmclock_checker():
     for wrong, fragment in [(7_000_000_000, "exact time"), (right - 4_000_000_000, "system_time")]:
         result = check.kvmclock_read(wrong)
         assert not result.passed and fragment in result.message
+
+
+def test_every_exercise_has_right_and_wrong_answer_tests():
+    tested = set(CASES) | set(CODING) | set(CHAPTER_CASES) | {"error_bound", "kvmclock_read"}
+    assert {e.name for e in exercises()} == tested
+
+
+def test_decimal_and_fraction_forms_are_accepted():
+    from decimal import Decimal
+
+    assert check.ns_from_ticks(Decimal(2_999_999_999)).passed
+    assert check.ns_from_ticks(Fraction(5_999_999_998, 2)).passed
+    assert check.drift_days(Decimal("74.70")).passed
+    assert not check.drift_days(Decimal("NaN")).passed
+    assert "Exercise 09.2" in check.multiplier_by_hand.__doc__

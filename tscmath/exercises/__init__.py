@@ -58,7 +58,15 @@ class _Check:
         entry = REGISTRY.get(name)
         if entry is None or name.startswith("_"):
             raise AttributeError(f"check has no exercise named {name!r}")
-        checker = entry.check
+
+        def checker(answer: Any) -> Result:
+            return entry.check(answer)
+
+        checker.__name__ = entry.name
+        checker.__doc__ = (
+            f"Exercise {entry.id} ({entry.notebook}): {entry.title}.\n\n"
+            f"{(entry.func.__doc__ or '').strip()}\n\nReturns a Result (.passed, .message)."
+        )
         return checker
 
     def __dir__(self) -> list[str]:

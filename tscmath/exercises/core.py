@@ -17,6 +17,7 @@ import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral, Real
 from typing import Any
@@ -192,7 +193,7 @@ def read_int(answer: Any, what: str, *, allow_hex: bool = False) -> int:
                 f"Could not read {answer!r} as an integer; give {what} as a Python int"
                 + (" or a hex string like '0x1F'." if allow_hex else ".")
             ) from None
-    if isinstance(answer, Fraction) and answer.denominator == 1:
+    if isinstance(answer, (Fraction, Decimal)) and Fraction(answer).denominator == 1:
         return int(answer)
     if isinstance(answer, Real):
         value = float(answer)
@@ -226,6 +227,10 @@ def read_number(answer: Any, what: str) -> Fraction:
         except (ValueError, ZeroDivisionError):
             raise Refused(f"Could not read {answer!r} as a number for {what}.") from None
     if isinstance(answer, (Integral, Fraction)):
+        return Fraction(answer)
+    if isinstance(answer, Decimal):
+        if not answer.is_finite():
+            raise Refused(f"{what.capitalize()} must be a finite number; got {answer!r}.")
         return Fraction(answer)
     if isinstance(answer, Real) or type(answer).__module__.startswith(("sympy", "numpy")):
         try:
