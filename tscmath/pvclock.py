@@ -240,7 +240,8 @@ def pvclock_tsc_khz(info: PvclockTimeInfo) -> int:
 def rate_error(tsc_hz: int) -> Fraction:
     """Relative rate error of kvmclock for ``tsc_hz``: ``(mul * 2**shift / 2**32) * hz / 1e9 - 1``.
 
-    Negative means the clock runs slow (the multiplier is a floor). Exact.
+    Negative means the clock runs slow (the multiplier is a floor), positive fast (halving an
+    odd frequency drops its low bit). ``|rate_error| < 2**-29`` for every frequency. Exact.
 
     Examples
     --------
