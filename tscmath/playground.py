@@ -171,6 +171,7 @@ class Playground(widgets.VBox):
             layout=widgets.Layout(width="80px"),
         )
         self.next_label = widgets.HTML(layout=widgets.Layout(width="150px"))
+        self.strategy_note = widgets.HTML(layout=widgets.Layout(width="auto"))
         self.message = widgets.HTML(value="", layout=widgets.Layout(width="auto"))
         self.message.add_class("tsc-message")
         self.clocks = widgets.HTML()
@@ -216,13 +217,14 @@ class Playground(widgets.VBox):
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="8px"),
         )
         super().__init__(
-            [grid, actions, self.message, self.clocks, lower],
+            [grid, actions, self.strategy_note, self.message, self.clocks, lower],
             layout=widgets.Layout(width="auto", grid_gap="4px"),
         )
         self.add_class("tsc-playground")
         self._last_view = self.session.view
+        self._suspended = False
 
-        for name, widget in self.controls.items():
+        for widget in self.controls.values():
             widget.observe(self._on_settings, names="value")
         self.time_slider.observe(self._on_frame, names="value")
         self.migrate_button.on_click(self._on_migrate)
@@ -259,7 +261,26 @@ class Playground(widgets.VBox):
                 f"{INTERNAL_ERROR_PREFIX} ({type(exc).__name__}: {exc}). Please report it."
             )
 
+    def set_settings(self, settings: Settings) -> None:
+        """Put ``settings`` into the widgets and recompute once (not once per widget).
+
+        Values a widget cannot hold (a blackout beyond the slider) are clamped by it.
+        """
+        self._suspended = True
+        try:
+            for f in fields(Settings):
+                widget = self.controls[f.name]
+                value = getattr(settings, f.name)
+                if isinstance(widget, widgets.IntSlider):
+                    value = min(max(value, widget.min), widget.max)
+                widget.value = value
+        finally:
+            self._suspended = False
+        self._on_settings()
+
     def _on_settings(self, change=None) -> None:
+        if self._suspended:
+            return
         self._guarded(self._apply_settings)
 
     def _apply_settings(self) -> None:
@@ -301,6 +322,13 @@ class Playground(widgets.VBox):
         if session.view is not None:
             self._last_view = session.view
         self.readout.value = readout_html(session.view)
+        strategy = Strategy.__members__.get(session.settings.strategy)
+        self.strategy_note.value = (
+            ""
+            if strategy is None
+            else f"<span style='font-size:12px'><b>{escape(strategy.label)}</b>: "
+            f"{escape(strategy.description)}</span>"
+        )
         nxt = session.next_host
         self.next_label.value = (
             f"<span style='font-size:12px'>next: host <b>{nxt}</b></span>"

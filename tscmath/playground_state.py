@@ -41,7 +41,6 @@ from .conversions import NS_PER_S
 from .errorplot import Marker, error_plot_svg
 from .errors import U64_MAX, InvalidInput, TscMathError, check_int
 from .formats import AMD_SVM, INTEL_VMX, FixedPointFormat
-from .guest import boot_guest
 from .hosts import Host
 from .plotting import COLORS
 from .strategies import Strategy
@@ -303,7 +302,6 @@ def simulate(scenario: Scenario, hops: tuple[int, ...] = ()) -> View:
         Hop(dst=hosts[k + 1], pause_ns=int(_TIMES[frame]), blackout_ns=scenario.blackout_ns)
         for k, frame in enumerate(hops)
     ]
-    vm = boot_guest(hosts[0], GUEST_BOOT_NS, scenario.guest_hz)
     tl = simulate_timeline(
         hosts[0],
         scenario.guest_hz,
@@ -314,6 +312,7 @@ def simulate(scenario: Scenario, hops: tuple[int, ...] = ()) -> View:
         int(_TIMES[-1]),
         N_SAMPLES,
     )
+    vm = tl.vms[0]
     programs = [
         Programming("boot on A", "A", vm.fmt, vm.mult, vm.offset, vm.guest_hz, hosts[0].tsc_hz)
     ]
@@ -330,7 +329,8 @@ def simulate(scenario: Scenario, hops: tuple[int, ...] = ()) -> View:
             Marker(outcome.pause_ns - GUEST_BOOT_NS, outcome.resume_ns - GUEST_BOOT_NS, f"→{dst}")
         )
     markers = [replace(m, color=HOST_COLORS[k + 1]) for k, m in enumerate(markers)]
-    segment = np.where(tl.paused, -1, tl.host_index).astype(np.int64)
+    # Segment k runs on host k (A, B, C in order); -1 marks the blackout samples.
+    segment = np.where(tl.paused, -1, tl.segment).astype(np.int64)
     error = np.asarray(tl.error_ns, dtype=np.int64)
     return View(
         scenario=scenario,
