@@ -23,6 +23,8 @@ from xml.sax.saxutils import escape
 
 from .conversions import NS_PER_S
 
+_QUOTE = {'"': "&quot;"}  # escape() leaves quotes alone; attributes need them
+
 __all__ = [
     "CLOCK_WIDTH",
     "CLOCK_HEIGHT",
@@ -185,7 +187,8 @@ def clock_svg(
     frame_c = color if highlight else "#bbbbbb"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{CLOCK_WIDTH}" height="{CLOCK_HEIGHT}" '
-        f'viewBox="0 0 {CLOCK_WIDTH} {CLOCK_HEIGHT}" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {CLOCK_WIDTH} {CLOCK_HEIGHT}" role="img" '
+        f'aria-label="{escape(title, _QUOTE)}" '
         'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">',
         f'<rect x="{frame_w / 2}" y="{frame_w / 2}" width="{CLOCK_WIDTH - frame_w}" '
         f'height="{CLOCK_HEIGHT - frame_w}" rx="6" fill="#ffffff" stroke="{frame_c}" '

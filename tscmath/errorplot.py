@@ -26,6 +26,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+_QUOTE = {'"': "&quot;"}  # escape() leaves quotes alone; attributes need them
+
 __all__ = ["Marker", "ERROR_UNITS", "error_unit", "nice_ticks", "minmax_decimate", "error_plot_svg"]
 
 ERROR_UNITS = (("ns", 1), ("µs", 10**3), ("ms", 10**6), ("s", 10**9), ("h", 3600 * 10**9))
@@ -185,7 +187,8 @@ def error_plot_svg(
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title or "error plot")}" '
+        f'viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title or "error plot", _QUOTE)}" '
         'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11">',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="{_LEFT}" y="16" font-size="12" font-weight="bold" '
