@@ -217,7 +217,7 @@ def test_readout_shows_multiplier_hex_ratio_and_signed_offset():
     assert f"0x{m_a:X} (16.48)" in html and f"0x{m_b:X} (16.48)" in html
     off_a = tm.offset_for(host_tsc(3_000_000, s.a_boot_s, GUEST_BOOT_NS), 0, m_a, tm.INTEL_VMX)
     signed = tm.to_signed(off_a)
-    assert f"offset: {signed:+,d}".replace(",", " ").replace("-", "−") in html
+    assert f"offset: {signed:+,d}".replace(",", " ").replace("-", "−") + "<" in html
     assert "(asked 2/3)" in html and "(asked 4/5)" in html
 
 
@@ -382,9 +382,11 @@ def test_fuzz_the_widgets_message_exactly_when_refused(actions, caplog):
     for act in actions:
         if act[0] == "set":
             _, name, value = act
+            changed = values[name] != value  # traitlets notify (and the app recomputes) on change
             values[name] = value
             app.controls[name].value = value
-            expect = refused(values, hops)
+            if changed:
+                expect = refused(values, hops)
         elif act[0] == "frame":
             frame = act[1]
             app.time_slider.value = frame  # moving time changes no message: expect stays

@@ -35,10 +35,10 @@ __all__ = [
     "clock_row_html",
 ]
 
-CLOCK_WIDTH = 176
+CLOCK_WIDTH = 160
 """Width of one clock in CSS pixels."""
 
-CLOCK_HEIGHT = 232
+CLOCK_HEIGHT = 206
 """Height of one clock (title, face and four readout lines) in CSS pixels."""
 
 _NS_PER_MIN = 60 * NS_PER_S
@@ -46,11 +46,11 @@ _NS_PER_HOUR = 60 * _NS_PER_MIN
 _NS_PER_DAY = 24 * _NS_PER_HOUR
 _NS_PER_12H = 12 * _NS_PER_HOUR
 
-_R = 62  # face radius
+_R = 54  # face radius
 _CX = CLOCK_WIDTH // 2
-_CY = 90
-_LINE_Y0 = 172
-_LINE_DY = 15
+_CY = 80
+_LINE_Y0 = 153
+_LINE_DY = 13.5
 MAX_LINES = 4
 """Readout lines that fit below a face."""
 
@@ -193,7 +193,7 @@ def clock_svg(
         f'<rect x="{frame_w / 2}" y="{frame_w / 2}" width="{CLOCK_WIDTH - frame_w}" '
         f'height="{CLOCK_HEIGHT - frame_w}" rx="6" fill="#ffffff" stroke="{frame_c}" '
         f'stroke-width="{frame_w}"/>',
-        f'<text x="{_CX}" y="17" text-anchor="middle" font-size="13" font-weight="bold" '
+        f'<text x="{_CX}" y="17" text-anchor="middle" font-size="12" font-weight="bold" '
         f'fill="{color}">{escape(title)}</text>',
         f'<circle cx="{_CX}" cy="{_CY}" r="{_R}" fill="#ffffff" stroke="{color}" '
         'stroke-width="3"/>',
@@ -222,7 +222,7 @@ def clock_svg(
     for k, line in enumerate(lines):
         out.append(
             f'<text x="{_CX}" y="{_LINE_Y0 + k * _LINE_DY}" text-anchor="middle" '
-            'font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="11" '
+            'font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="10" '
             f'fill="#222222">{escape(line)}</text>'
         )
     out.append("</svg>")

@@ -250,12 +250,12 @@ def error_plot_svg(
     # Frame, axis labels, legend.
     out.append(
         f'<rect x="{_LEFT}" y="{_TOP}" width="{pw}" height="{ph}" fill="none" stroke="#444444"/>'
-        f'<text x="{_LEFT + pw / 2:.1f}" y="{height - 8}" text-anchor="middle" '
+        f'<text x="{_LEFT + pw:.1f}" y="{height - 8}" text-anchor="end" '
         'fill="#222222">true time since guest boot (s)</text>'
         f'<text x="14" y="{_TOP + ph / 2:.1f}" text-anchor="middle" fill="#222222" '
         f'transform="rotate(-90 14 {_TOP + ph / 2:.1f})">guest error ({unit})</text>'
     )
-    lx, ly = _LEFT + pw - 222, 12
+    lx, ly = _LEFT, height - 12  # legend at the bottom left, the x label at the right
     out.append(
         f'<line x1="{lx}" y1="{ly}" x2="{lx + 18}" y2="{ly}" '
         f'stroke="{line_color}" stroke-width="2"/>'

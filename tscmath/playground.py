@@ -43,6 +43,7 @@ from .playground_state import (
     BLACKOUT_MS_RANGE,
     LABELS,
     N_SAMPLES,
+    PLOT_WIDTH,
     Session,
     Settings,
     clocks_html,
@@ -56,20 +57,28 @@ __all__ = ["Playground", "FORMAT_OPTIONS", "INTERNAL_ERROR_PREFIX"]
 log = logging.getLogger(__name__)
 
 FORMAT_OPTIONS = [
-    ("AMD SVM 8.32", "amd"),
-    ("Intel VMX 16.48", "intel"),
-    ("none (cannot scale)", "none"),
+    ("AMD 8.32", "amd"),
+    ("Intel 16.48", "intel"),
+    ("none (no scaling)", "none"),
 ]
 """Choices of the Format dropdown: label, :data:`FORMAT_CHOICES` key."""
 
 INTERNAL_ERROR_PREFIX = "Internal error"
 """Start of the message shown if something unexpected fails (a bug: please report it)."""
 
+BLACKOUT_SLIDER_MAX = 10_000
+"""The blackout slider's end (ms); :func:`Playground.set_settings` clamps to it."""
+
 START_FRAME = 100
 """The app opens 10 s after the guest's boot, so its first picture already shows clocks."""
 
-_DESC = {"description_width": "112px"}
-_CELL = widgets.Layout(width="245px")
+# Sized for JupyterLab at 1280 x 800 with the file browser open (about 850 px of output
+# width): a 3 + 1 column grid of controls, one row of actions, five 160 px clocks in a row,
+# the 516 px plot beside a 304 px readout.
+_HOST_DESC = {"description_width": "110px"}
+_HOST_CELL = "196px"
+_GUEST_DESC = {"description_width": "106px"}
+_GUEST_CELL = "232px"
 
 
 def _message_html(text: str) -> str:
@@ -109,35 +118,36 @@ class Playground(widgets.VBox):
         self.session = Session(settings, frame=frame)
         s = self.session.settings
         self.controls: dict[str, widgets.Widget] = {}
-        for name in ("a_khz", "b_khz", "c_khz", "guest_khz"):
-            self.controls[name] = self._int_text(name, getattr(s, name))
-        for name in ("a_boot_s", "b_boot_s", "c_boot_s"):
-            self.controls[name] = self._int_text(name, getattr(s, name))
+        for name in ("a_khz", "b_khz", "c_khz", "a_boot_s", "b_boot_s", "c_boot_s"):
+            self.controls[name] = self._int_text(name, getattr(s, name), _HOST_DESC, _HOST_CELL)
         for name in ("a_skew_ms", "b_skew_ms", "c_skew_ms"):
-            self.controls[name] = self._int_text(name, getattr(s, name))
+            self.controls[name] = self._int_text(name, getattr(s, name), _HOST_DESC, _HOST_CELL)
+        self.controls["guest_khz"] = self._int_text(
+            "guest_khz", s.guest_khz, _GUEST_DESC, _GUEST_CELL
+        )
         self.controls["fmt"] = widgets.Dropdown(
             options=FORMAT_OPTIONS,
             value=s.fmt,
             description=LABELS["fmt"],
-            style=_DESC,
-            layout=_CELL,
+            style=_GUEST_DESC,
+            layout=widgets.Layout(width=_GUEST_CELL),
         )
         self.controls["strategy"] = widgets.Dropdown(
             options=[(member.label, member.name) for member in Strategy],
             value=s.strategy,
             description=LABELS["strategy"],
-            style=_DESC,
-            layout=_CELL,
+            style=_GUEST_DESC,
+            layout=widgets.Layout(width=_GUEST_CELL),
         )
         self.controls["blackout_ms"] = widgets.IntSlider(
-            value=min(max(s.blackout_ms, 0), 10_000),
+            value=min(max(s.blackout_ms, 0), BLACKOUT_SLIDER_MAX),
             min=BLACKOUT_MS_RANGE[0],
-            max=10_000,
+            max=BLACKOUT_SLIDER_MAX,
             step=50,
             description=LABELS["blackout_ms"],
             continuous_update=False,
-            style=_DESC,
-            layout=_CELL,
+            style={"description_width": "92px"},
+            layout=widgets.Layout(width="282px"),
         )
         self.play = widgets.Play(
             value=self.session.frame,
@@ -145,8 +155,9 @@ class Playground(widgets.VBox):
             max=N_SAMPLES - 1,
             step=1,
             interval=100,
+            show_repeat=False,
             description="Play",
-            tooltip="Let true time run (100 ms per frame, real time)",
+            tooltip="Let true time run (100 ms per frame: real time)",
             layout=widgets.Layout(width="auto"),
         )
         self.time_slider = widgets.IntSlider(
@@ -154,31 +165,29 @@ class Playground(widgets.VBox):
             min=0,
             max=N_SAMPLES - 1,
             description="t (0.1 s)",
-            style={"description_width": "60px"},
-            layout=widgets.Layout(width="330px"),
+            style={"description_width": "56px"},
+            layout=widgets.Layout(width="250px"),
         )
         widgets.jslink((self.play, "value"), (self.time_slider, "value"))
         self.migrate_button = widgets.Button(
             description="Migrate",
             button_style="primary",
-            icon="",
             tooltip="Pause the guest now and move it to the next host",
-            layout=widgets.Layout(width="110px"),
+            layout=widgets.Layout(width="96px"),
         )
         self.reset_button = widgets.Button(
             description="Reset",
             tooltip="Undo the migrations and go back to the guest's boot",
-            layout=widgets.Layout(width="80px"),
+            layout=widgets.Layout(width="70px"),
         )
-        self.next_label = widgets.HTML(layout=widgets.Layout(width="150px"))
         self.strategy_note = widgets.HTML(layout=widgets.Layout(width="auto"))
         self.message = widgets.HTML(value="", layout=widgets.Layout(width="auto"))
         self.message.add_class("tsc-message")
-        self.clocks = widgets.HTML()
+        self.clocks = widgets.HTML(layout=widgets.Layout(width="auto"))
         self.clocks.add_class("tsc-clocks")
-        self.error_plot = widgets.HTML(layout=widgets.Layout(width="auto"))
+        self.error_plot = widgets.HTML(layout=widgets.Layout(width=f"{PLOT_WIDTH}px"))
         self.error_plot.add_class("tsc-error-plot")
-        self.readout = widgets.HTML(layout=widgets.Layout(width="390px"))
+        self.readout = widgets.HTML(layout=widgets.Layout(width="304px"))
         self.readout.add_class("tsc-readout")
 
         c = self.controls
@@ -198,7 +207,9 @@ class Playground(widgets.VBox):
                 c["strategy"],
             ],  # fmt: skip
             layout=widgets.Layout(
-                grid_template_columns="repeat(4, 245px)", grid_gap="2px 6px", width="auto"
+                grid_template_columns=f"repeat(3, {_HOST_CELL}) {_GUEST_CELL}",
+                grid_gap="0px 4px",
+                width="auto",
             ),
         )
         actions = widgets.HBox(
@@ -207,18 +218,17 @@ class Playground(widgets.VBox):
                 self.play,
                 self.time_slider,
                 self.migrate_button,
-                self.next_label,
                 self.reset_button,
             ],
-            layout=widgets.Layout(align_items="center", flex_flow="row wrap", grid_gap="6px"),
+            layout=widgets.Layout(align_items="center", flex_flow="row wrap", grid_gap="4px"),
         )
         lower = widgets.HBox(
             [self.error_plot, self.readout],
-            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="8px"),
+            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="6px"),
         )
         super().__init__(
             [grid, actions, self.strategy_note, self.message, self.clocks, lower],
-            layout=widgets.Layout(width="auto", grid_gap="4px"),
+            layout=widgets.Layout(width="auto", grid_gap="2px"),
         )
         self.add_class("tsc-playground")
         self._last_view = self.session.view
@@ -234,13 +244,13 @@ class Playground(widgets.VBox):
     # -- construction helpers ---------------------------------------------------------
 
     @staticmethod
-    def _int_text(name: str, value: int) -> widgets.IntText:
+    def _int_text(name: str, value: int, style: dict, width: str) -> widgets.IntText:
         return widgets.IntText(
             value=value,
             description=LABELS[name],
             continuous_update=False,
-            style=_DESC,
-            layout=_CELL,
+            style=style,
+            layout=widgets.Layout(width=width),
         )
 
     # -- reading the widgets ----------------------------------------------------------
@@ -323,18 +333,18 @@ class Playground(widgets.VBox):
             self._last_view = session.view
         self.readout.value = readout_html(session.view)
         strategy = Strategy.__members__.get(session.settings.strategy)
-        self.strategy_note.value = (
+        nxt = session.next_host
+        step = (
+            f"Next <b>Migrate</b> moves the guest to host <b>{nxt}</b>."
+            if nxt
+            else "The guest has moved A → B → C (<b>Reset</b> to start again)."
+        )
+        what = (
             ""
             if strategy is None
-            else f"<span style='font-size:12px'><b>{escape(strategy.label)}</b>: "
-            f"{escape(strategy.description)}</span>"
+            else f" Strategy <i>{escape(strategy.label)}</i>: {escape(strategy.description)}."
         )
-        nxt = session.next_host
-        self.next_label.value = (
-            f"<span style='font-size:12px'>next: host <b>{nxt}</b></span>"
-            if nxt
-            else "<span style='font-size:12px'>A → B → C done</span>"
-        )
+        self.strategy_note.value = f"<div style='font-size:12px;line-height:1.3'>{step}{what}</div>"
         self._redraw_frame()
 
     def _redraw_frame(self) -> None:

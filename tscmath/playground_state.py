@@ -111,7 +111,8 @@ SKEW_MS_RANGE = (-31_536_000_000, 31_536_000_000)
 BLACKOUT_MS_RANGE = (0, 3_600_000)
 """Blackouts in ms: up to one hour."""
 
-PLOT_WIDTH = 600
+PLOT_WIDTH = 516
+PLOT_HEIGHT = 236
 """Width of the error plot in CSS pixels (leaves room for the readout beside it)."""
 
 COLOR_TRUE = COLORS["black"]
@@ -421,11 +422,16 @@ def ratio_text(mult: int, fmt: FixedPointFormat, digits: int = 12) -> str:
 
 
 def clocks_html(view: View, frame: int) -> str:
-    """The five clocks (true time, hosts A, B, C, guest) at ``frame``, as HTML of SVGs."""
+    """The five clocks at ``frame`` as HTML of SVGs: true time, the guest, hosts A, B, C.
+
+    The guest stands next to true time so their hands can be compared at a glance.
+    """
     i = max(0, min(int(frame), N_SAMPLES - 1))
     rel = int(view.rel_ns[i])
     true_ns = GUEST_BOOT_NS + rel
     seg = int(view.segment[i])
+    guest_ns = int(view.guest_ns[i])
+    where = f"on host {HOST_NAMES[seg]}" if seg >= 0 else "paused (blackout)"
     svgs = [
         clock_svg(
             "True time",
@@ -436,33 +442,7 @@ def clocks_html(view: View, frame: int) -> str:
                 "UTC " + format_duration_ns(true_ns % (86_400 * NS_PER_S)),
             ],
             color=COLOR_TRUE,
-        )
-    ]
-    running = seg if seg >= 0 else None
-    moving_to = len([h for h in view.hops if h <= i]) if seg < 0 else None
-    for k, host in enumerate(view.scenario.hosts):
-        skew_ms = view.scenario.settings.host_fields(k)[2]
-        here = running == k
-        status = "guest runs here" if here else ""
-        if moving_to is not None and k in (moving_to - 1, moving_to):
-            status = "blackout: sending" if k == moving_to - 1 else "blackout: receiving"
-        svgs.append(
-            clock_svg(
-                f"Host {host.name} · {host.tsc_hz // 1000} kHz",
-                host.hrtime_at(true_ns),
-                [
-                    f"TSC {int(view.host_tsc[k][i])}",
-                    "up " + format_duration_ns(host.hrtime_at(true_ns)),
-                    f"wall skew {skew_ms:+d} ms",
-                    status,
-                ],
-                color=HOST_COLORS[k],
-                highlight=here,
-            )
-        )
-    guest_ns = int(view.guest_ns[i])
-    where = f"on host {HOST_NAMES[seg]}" if seg >= 0 else "paused (blackout)"
-    svgs.append(
+        ),
         clock_svg(
             f"Guest · {view.scenario.guest_hz // 1000} kHz",
             guest_ns,
@@ -475,8 +455,30 @@ def clocks_html(view: View, frame: int) -> str:
             color=COLOR_GUEST,
             highlight=True,
             badge=None if seg >= 0 else "paused",
+        ),
+    ]
+    running = seg if seg >= 0 else None
+    moving_to = len([h for h in view.hops if h <= i]) if seg < 0 else None
+    for k, host in enumerate(view.scenario.hosts):
+        skew_ms = view.scenario.settings.host_fields(k)[2]
+        here = running == k
+        status = "guest runs here" if here else ""
+        if moving_to is not None and k in (moving_to - 1, moving_to):
+            status = "blackout: sending" if k == moving_to - 1 else "blackout: receiving"
+        svgs.append(
+            clock_svg(
+                f"Host {host.name}",
+                host.hrtime_at(true_ns),
+                [
+                    f"TSC {int(view.host_tsc[k][i])}",
+                    "up " + format_duration_ns(host.hrtime_at(true_ns)),
+                    f"{host.tsc_hz // 1000} kHz, skew {skew_ms:+d} ms",
+                    status,
+                ],
+                color=HOST_COLORS[k],
+                highlight=here,
+            )
         )
-    )
     return clock_row_html(svgs)
 
 
@@ -484,7 +486,7 @@ def error_plot_html(view: View, frame: int) -> str:
     """The error plot up to ``frame`` with the whole run's axis ranges (an SVG string)."""
     i = max(0, min(int(frame), N_SAMPLES - 1))
     err = int(view.error_ns[i])
-    title = f"Guest clock error at t = {_seconds_text(int(view.rel_ns[i]))} s: {_grouped(err)} ns"
+    title = f"Guest error at t = {_seconds_text(int(view.rel_ns[i]))} s: {_grouped(err)} ns"
     return error_plot_svg(
         view.rel_ns,
         view.error_ns,
@@ -495,6 +497,7 @@ def error_plot_html(view: View, frame: int) -> str:
         title=title,
         line_color=COLOR_GUEST,
         width=PLOT_WIDTH,
+        height=PLOT_HEIGHT,
     )
 
 
@@ -509,21 +512,22 @@ def readout_html(view: View | None) -> str:
     for p in view.programs:
         asked = Fraction(p.guest_hz, p.host_hz)
         if p.mult is None or p.fmt is None:
-            mult_line = "M: none (no scaling, guest ticks at the host rate)"
-            ratio_line = f"M / 2^F: 1 (asked {asked})"
+            mult_line = "M: none (no scaling)"
+            ratio_line = f"M/2^F: 1 (asked {asked})"
         else:
             mult_line = f"M: 0x{p.mult:X} ({p.fmt.label})"
-            ratio_line = f"M / 2^F: {ratio_text(p.mult, p.fmt)} (asked {asked})"
+            ratio_line = f"M/2^F: {ratio_text(p.mult, p.fmt)} (asked {asked})"
         blocks.append(
             f'<div style="margin-bottom:6px"><b>{escape(p.label)}</b> '
             f"(host {escape(p.host)})<br><code>{escape(mult_line)}</code><br>"
             f"<code>{escape(ratio_line)}</code><br>"
-            f"<code>offset: {_signed(p.offset)} guest ticks</code></div>"
+            f"<code>offset: {_signed(p.offset)}</code></div>"
         )
     return (
-        '<div style="font-size:12px;line-height:1.35;background:#ffffff;color:#222222;'
+        '<div style="font-size:11.5px;line-height:1.3;background:#ffffff;color:#222222;'
         'padding:4px 8px;border:1px solid #cccccc;border-radius:4px">'
-        '<div style="font-weight:bold;margin-bottom:4px">Programmed TSC multiplier and offset'
+        '<div style="font-weight:bold;margin-bottom:4px">Programmed multiplier M and offset'
+        ' <span style="font-weight:normal">(signed, in guest ticks)</span>'
         f"</div>{''.join(blocks)}</div>"
     )
 
