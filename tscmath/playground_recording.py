@@ -57,7 +57,11 @@ class SmallPngFigure(Figure):
 
     ``Animation.to_jshtml()`` embeds one PNG per frame; matplotlib writes full RGBA PNGs,
     about four times larger than needed for flat-coloured clock faces on white.
+    When ``background`` (an RGBA image of the figure's size) is set, each frame is drawn
+    on a transparent canvas and composited onto it (see :func:`_freeze_background`).
     """
+
+    background: Image.Image | None = None
 
     def savefig(self, fname, *args, **kwargs):
         if kwargs.get("format") != "png" or not hasattr(fname, "write"):
@@ -72,9 +76,12 @@ class SmallPngFigure(Figure):
             # The animation has usually just drawn this frame (draw_idle): reuse it.
             canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba())  # no PNG encode and decode first
-        image = Image.fromarray(rgba[..., :3]).quantize(
-            PNG_COLORS, method=Image.Quantize.FASTOCTREE
-        )
+        if self.background is not None and self.background.size == rgba.shape[1::-1]:
+            frame = Image.alpha_composite(self.background, Image.fromarray(rgba, "RGBA"))
+            rgb = frame.convert("RGB")
+        else:
+            rgb = Image.fromarray(rgba[..., :3])
+        image = rgb.quantize(PNG_COLORS, method=Image.Quantize.FASTOCTREE)
         image.save(fname, format="png")
         return None
 
@@ -231,14 +238,14 @@ def _freeze_background(fig, dynamic: set) -> None:
     """Render everything static once into an image; later frames redraw only ``dynamic``.
 
     Every frame of ``to_jshtml`` is a full ``savefig``; text layout dominates its cost. So
-    the static artists (dials, titles, axes, ticks, legend, faint curves) are drawn once,
-    kept as a background image, and hidden; each frame then composites that image and
-    draws the few hands, texts and lines that move (several times faster).
+    the static artists (dials, ticks, titles) are drawn once, kept as a background image,
+    and hidden; each frame then draws only the hands and texts that move, on a transparent
+    canvas, and :class:`SmallPngFigure` pastes them onto the background.
     """
     for artist in dynamic:
         artist.set_visible(False)
     fig.canvas.draw()
-    background = np.asarray(fig.canvas.buffer_rgba()).copy()
+    background = Image.fromarray(np.asarray(fig.canvas.buffer_rgba()).copy(), "RGBA")
     for ax in fig.axes:
         for child in ax.get_children():
             if child not in dynamic:
@@ -248,4 +255,4 @@ def _freeze_background(fig, dynamic: set) -> None:
     fig.patch.set_visible(False)
     for artist in dynamic:
         artist.set_visible(True)
-    fig.figimage(background, xo=0, yo=0, origin="upper", zorder=-10)
+    fig.background = background
