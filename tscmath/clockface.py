@@ -238,4 +238,4 @@ def clock_row_html(svgs: Sequence[str]) -> str:
     2
     """
     cells = "".join(f'<div style="flex:0 0 auto">{svg}</div>' for svg in svgs)
-    return f'<div style="display:flex;flex-wrap:wrap;gap:6px;background:#ffffff">{cells}</div>'
+    return f'<div style="display:flex;flex-wrap:wrap;gap:6px">{cells}</div>'
