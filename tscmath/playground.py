@@ -4,7 +4,7 @@
 wall-clock skew of hosts A, B and C, the guest's TSC frequency, the multiplier format
 (AMD 8.32, Intel 16.48, or none: the hosts cannot scale), the blackout and the migration
 strategy; presses **Play** to let time run and **Migrate** to move the guest A -> B (and
-again, B -> C). Five clocks (true time, hosts A, B, C and the guest) tick side by side,
+again, B -> C). Five clocks (true time, the guest, hosts A, B and C) tick side by side,
 each with its exact integer readout; a plot shows the guest's clock error with every
 migration marked; a readout lists the programmed multiplier (hex and ratio) and offset.
 
@@ -34,7 +34,7 @@ True
 from __future__ import annotations
 
 import logging
-from dataclasses import fields
+from dataclasses import fields, replace
 from html import escape
 
 import ipywidgets as widgets
@@ -115,7 +115,9 @@ class Playground(widgets.VBox):
     """
 
     def __init__(self, settings: Settings | None = None, frame: int = START_FRAME) -> None:
-        self.session = Session(settings, frame=frame)
+        settings = settings or Settings()
+        blackout = min(max(settings.blackout_ms, 0), BLACKOUT_SLIDER_MAX)  # what the slider holds
+        self.session = Session(replace(settings, blackout_ms=blackout), frame=frame)
         s = self.session.settings
         self.controls: dict[str, widgets.Widget] = {}
         for name in ("a_khz", "b_khz", "c_khz", "a_boot_s", "b_boot_s", "c_boot_s"):
