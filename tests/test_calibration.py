@@ -96,3 +96,13 @@ def test_a_fast_reference_crystal_shows_up_as_a_systematic_error():
     expected = Fraction(3 * 10**9) / (1 + Fraction(50, 10**6))
     for est in run.estimates_hz:
         assert abs(est - expected) <= 2
+
+
+def test_cpuid_15h():
+    from tscmath.calibration import tsc_hz_from_cpuid_15h
+
+    assert tsc_hz_from_cpuid_15h(2, 250, 24_000_000) == 3_000_000_000
+    assert tsc_hz_from_cpuid_15h(3, 200, 25_000_000) == 1_666_666_666  # floored
+    for regs, name in [((0, 1, 1), "eax"), ((1, 0, 1), "ebx"), ((1, 1, 0), "ecx")]:
+        with pytest.raises(InvalidInput, match=name):
+            tsc_hz_from_cpuid_15h(*regs)

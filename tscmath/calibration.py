@@ -35,6 +35,7 @@ __all__ = [
     "PIT_HZ",
     "HPET_PERIOD_FS",
     "FS_PER_S",
+    "tsc_hz_from_cpuid_15h",
     "tsc_hz_from_pit",
     "tsc_hz_from_hpet",
     "hpet_hz",
@@ -52,6 +53,30 @@ HPET_PERIOD_FS = 69_841_279
 
 FS_PER_S = 10**15
 """Femtoseconds in one second."""
+
+
+def tsc_hz_from_cpuid_15h(eax: int, ebx: int, ecx: int) -> int:
+    """The TSC rate CPUID leaf 15h announces: crystal Hz (ECX) times EBX / EAX.
+
+    Leaf 15h gives the ratio of the TSC to the core crystal clock as ``EBX / EAX`` and the
+    crystal's frequency in Hz in ECX. ``EAX`` or ``EBX`` of 0 means the ratio is not
+    enumerated; ``ECX`` of 0 means the crystal frequency is not, and the OS must find it
+    elsewhere (a model table, or calibration).
+
+    Raises
+    ------
+    InvalidInput
+        If a register is 0 or is not a 32-bit value.
+
+    Examples
+    --------
+    >>> tsc_hz_from_cpuid_15h(eax=2, ebx=250, ecx=24_000_000)   # 24 MHz crystal, ratio 125
+    3000000000
+    """
+    eax = check_int("eax (ratio denominator)", eax, 1, 2**32 - 1)
+    ebx = check_int("ebx (ratio numerator)", ebx, 1, 2**32 - 1)
+    ecx = check_int("ecx (crystal Hz)", ecx, 1, 2**32 - 1)
+    return ecx * ebx // eax
 
 
 def tsc_hz_from_pit(tsc_ticks: int, pit_ticks: int, pit_hz: int = PIT_HZ) -> int:
