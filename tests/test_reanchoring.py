@@ -24,7 +24,14 @@ def test_rounding_part_is_bounded_per_migration(guest, hosts, blackout, seed):
         if any(guest >= 255 * h for h in hosts):
             continue
         trace = simulate_migrations(
-            guest, hosts, stays=6, stay_s=3, blackout_ns=blackout, fmt=fmt, seed=seed
+            guest,
+            hosts,
+            stays=6,
+            stay_s=3,
+            blackout_ns=blackout,
+            fmt=fmt,
+            seed=seed,
+            blackout_jitter_ns=10**6,
         )
         for k, (lag, rate, rnd) in enumerate(
             zip(trace.lag_ticks, trace.rate_ticks, trace.rounding_ticks, strict=True), start=1
@@ -32,6 +39,25 @@ def test_rounding_part_is_bounded_per_migration(guest, hosts, blackout, seed):
             assert lag == rate + rnd
             assert -k < rnd < 2 * k  # re-anchoring in (-1, 1), blackout floor in [0, 1)
             assert rate >= 0
+
+
+def test_rounding_is_a_random_walk_not_a_drift():
+    # Over many migrations the re-anchoring errors have both signs: the rounding part is not
+    # simply k times a constant, and it stays far inside the worst case.
+    trace = simulate_migrations(
+        2_994_374_000,
+        [3_000_000_000, 2_500_000_000],
+        stays=200,
+        stay_s=1,
+        blackout_ns=10**9,
+        blackout_jitter_ns=10**6,
+        fmt=tm.INTEL_VMX,
+        seed=3,
+    )
+    r = trace.rounding_ticks
+    steps = [b - a for a, b in zip((0, *r[:-1]), r, strict=True)]
+    assert any(s > 0 for s in steps) and any(s < 0 for s in steps)
+    assert abs(trace.rounding_ticks[-1]) < 200
 
 
 def test_exact_ratio_and_whole_tick_blackout_lose_nothing():

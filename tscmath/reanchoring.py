@@ -74,12 +74,16 @@ def simulate_migrations(
     blackout_ns: int,
     fmt: FixedPointFormat,
     seed: int,
+    blackout_jitter_ns: int = 0,
 ) -> MigrationTrace:
     """Move a guest ``stays`` times around ``host_hzs`` (in turn) and measure its lag.
 
     On each host the guest arrives when the host TSC reads a random value (seeded), is anchored
     to the value it carried, runs ``stay_s`` seconds of host time, is paused, and carries its TSC
-    plus ``floor(blackout_ns * guest_hz / 10**9)`` ticks to the next host.
+    plus ``floor(blackout_ns * guest_hz / 10**9)`` ticks to the next host. Each stay lasts
+    ``stay_s`` seconds plus a random fraction of a second (whole host ticks, seeded), and each
+    blackout ``blackout_ns`` plus ``0..blackout_jitter_ns`` ns, so the fractional phases vary
+    as they do in real life.
 
     Parameters
     ----------
@@ -90,9 +94,11 @@ def simulate_migrations(
     stays : int
         Number of stays (each ends with a migration).
     stay_s : int
-        Whole seconds of host time spent on each host.
+        Whole seconds of host time spent on each host (plus a random fraction of a second).
     blackout_ns : int
-        Length of each migration's blackout.
+        Shortest blackout of a migration, in ns.
+    blackout_jitter_ns : int, optional
+        Each blackout is ``blackout_ns`` plus a random ``0..blackout_jitter_ns`` ns.
     fmt : FixedPointFormat
         The hosts' multiplier format.
     seed : int
@@ -109,23 +115,29 @@ def simulate_migrations(
     stays = check_int("stays", stays, 1)
     stay_s = check_int("stay_s", stay_s, 1)
     blackout_ns = check_nonnegative("blackout_ns", blackout_ns)
+    blackout_jitter_ns = check_nonnegative("blackout_jitter_ns", blackout_jitter_ns)
     fmt = check_format(fmt)
     rng = np.random.default_rng(seed)
     arrivals = rng.integers(0, 1 << 50, size=stays, dtype=np.uint64).tolist()
+    fractions = rng.random(stays).tolist()  # share of a second added to each stay
+    jitters = rng.integers(0, blackout_jitter_ns + 1, size=stays).tolist()
     g = 0
-    elapsed_ns = 0
+    ideal = Fraction(0)  # guest ticks the guest should have counted
     rate = Fraction(0)
     lags, rates, roundings = [], [], []
     for k in range(stays):
         host_hz = hosts[k % len(hosts)]
         mult = multiplier(guest_hz, host_hz, fmt)
         arrive = int(arrivals[k])
+        stay_ticks = stay_s * host_hz + int(fractions[k] * host_hz)  # whole host ticks
+        stay = Fraction(stay_ticks, host_hz)  # seconds, exact
         off = offset_for(arrive, g, mult, fmt)
-        g = guest_tsc(arrive + stay_s * host_hz, mult, off, fmt)
-        rate += (guest_hz - effective_hz(mult, host_hz, fmt)) * stay_s
-        g += ns_to_ticks(blackout_ns, guest_hz)
-        elapsed_ns += stay_s * NS_PER_S + blackout_ns
-        lag = Fraction(guest_hz * elapsed_ns, NS_PER_S) - g
+        g = guest_tsc(arrive + stay_ticks, mult, off, fmt)
+        rate += (guest_hz - effective_hz(mult, host_hz, fmt)) * stay
+        blackout = blackout_ns + int(jitters[k])
+        g += ns_to_ticks(blackout, guest_hz)
+        ideal += guest_hz * stay + Fraction(guest_hz * blackout, NS_PER_S)
+        lag = ideal - g
         lags.append(lag)
         rates.append(rate)
         roundings.append(lag - rate)
