@@ -115,7 +115,7 @@ def draw_bits(ax: Any, mult: int, fmt: FixedPointFormat, title: str | None = Non
                 linewidth=0.6,
             )
         )
-        ax.text(i + 0.5, 0.5, str(bit), ha="center", va="center", fontsize=7)
+        ax.text(i + 0.5, 0.5, str(bit), ha="center", va="center", fontsize=7, in_layout=False)
     point = fmt.int_bits
     ax.axvline(point, color=COLORS["vermillion"], linewidth=2.5)
     ax.text(point, 1.08, "binary point", ha="center", va="bottom", color=COLORS["vermillion"])
