@@ -102,6 +102,7 @@ def test_reader_on_a_full_linux(tmp_path):
     assert info.unreadable == {}
     summary = "\n".join(info.summary())
     assert "NOT the TSC rate" in summary and "2,445,404,000 Hz" in summary
+    assert "2445.404" not in "\n".join(info.summary(show_cpu_mhz=False))
 
 
 def test_reader_says_what_it_could_not_read(tmp_path):

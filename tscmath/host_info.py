@@ -103,8 +103,11 @@ class HostTscInfo:
     cpu_mhz: str | None = None
     unreadable: dict[str, str] = field(default_factory=dict)
 
-    def summary(self) -> list[str]:
+    def summary(self, show_cpu_mhz: bool = True) -> list[str]:
         """One line per fact, then one line per thing that could not be read and why.
+
+        ``show_cpu_mhz=False`` leaves out the ``cpu MHz`` value, which changes from one read
+        to the next on machines with frequency scaling (so output stays reproducible).
 
         Examples
         --------
@@ -123,7 +126,7 @@ class HostTscInfo:
                 )
         if self.tsc_hz is not None:
             lines.append(f"TSC frequency reported by the kernel: {self.tsc_hz:,} Hz")
-        if self.cpu_mhz is not None:
+        if self.cpu_mhz is not None and show_cpu_mhz:
             lines.append(f"cpu MHz (core clock now, NOT the TSC rate): {self.cpu_mhz}")
         lines.extend(f"could not read {what}: {why}" for what, why in self.unreadable.items())
         return lines
