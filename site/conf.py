@@ -10,6 +10,7 @@ RequireJS and the ipywidgets HTML manager come from the pinned npm packages in
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pydata_sphinx_theme
@@ -45,13 +46,20 @@ nb_merge_streams = True
 # local embed bundle; no CDN for third-party widget modules either.
 nb_ipywidgets_js = {
     "offline/requirejs/require.js": {},
+    "offline/widgets-config.js": {},
     "offline/html-manager/embed-amd.js": {"data-jupyter-widgets-cdn": "offline/widget-modules/"},
 }
 
 # --- Math: MathJax 3.2.2 from the npm package, never from a CDN -----------------------------
 mathjax_path = "offline/mathjax/tex-mml-chtml.js"
 mathjax3_config = {
-    "tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]]},
+    # textmacros: \_ and friends inside \text{...} (guest\_tsc), as in LaTeX.
+    "loader": {"load": ["[tex]/textmacros"]},
+    "tex": {
+        "packages": {"[+]": ["textmacros"]},
+        "inlineMath": [["\\(", "\\)"]],
+        "displayMath": [["\\[", "\\]"]],
+    },
     # The value myst-parser sets; given here so the configuration is stable between builds.
     "options": {"processHtmlClass": "tex2jax_process|mathjax_process|math|output_area"},
 }
@@ -59,6 +67,7 @@ mathjax3_config = {
 # --- HTML ------------------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "Virtualizing Time"
+html_favicon = "favicon.svg"
 html_static_path = [str(ASSETS), str(Path(sphinx_togglebutton.__file__).parent / "_static")]
 html_last_updated_fmt = None
 html_show_sourcelink = False
@@ -76,6 +85,8 @@ html_theme_options = {
     "icon_links": [],
     "logo": {},
 }
+# Light or dark as the reader's system prefers (the theme's switch can change it).
+html_context = {"default_mode": "auto"}
 html_permalinks_icon = "#"
 templates_path = [
     str(Path(sphinx_book_theme.__file__).parent / "theme/sphinx_book_theme/components"),
@@ -95,6 +106,21 @@ def _dedupe_paths(app, config=None):
     config.templates_path = list(dict.fromkeys(config.templates_path))
 
 
+# matplotlib's Animation.to_jshtml() output links Font Awesome 4 from a CDN for its button icons.
+# The theme already ships Font Awesome (SVG icons drawn by _static/scripts/fontawesome.js, which
+# knows the old icon names), so the link is dropped and the page makes no outside request.
+_CDN_FONT_AWESOME = re.compile(
+    r"<link\b[^>]*href=[\"'](?:https?:)?//[^\"']*font-?awesome[^\"']*[\"'][^>]*>", re.IGNORECASE
+)
+
+
+def _drop_cdn_font_awesome(app, pagename, templatename, context, doctree):
+    body = context.get("body")
+    if body and "awesome" in body:
+        context["body"] = _CDN_FONT_AWESOME.sub("", body)
+
+
 def setup(app):
+    app.connect("html-page-context", _drop_cdn_font_awesome)
     app.connect("config-inited", _dedupe_paths, priority=900)
     app.connect("builder-inited", _dedupe_paths, priority=900)

@@ -37,11 +37,7 @@ SITE = ROOT / "site"
 NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "build"
 OUT = BUILD / "site"
-SRC = BUILD / "site-src"
-DOCTREES = BUILD / "site-doctrees"
 ASSETS = BUILD / "site-assets"
-CACHE = BUILD / "site-cache"
-STAMP = BUILD / "site-inputs.sha256"
 
 NODE_MODULES = SITE / "node_modules"
 # npm package -> files (globs relative to the package) copied to _static/offline/<name>/.
@@ -134,8 +130,8 @@ def _sync_tree(wanted: dict[Path, bytes | Path], root: Path) -> None:
                 path.rmdir()
 
 
-def stage_assets() -> None:
-    """Copy the JavaScript (and its fonts) the pages load into build/site-assets/offline."""
+def stage_assets(assets: Path = ASSETS) -> None:
+    """Copy the JavaScript (and its fonts) the pages load into ``assets``/offline."""
     wanted: dict[Path, bytes | Path] = {}
     for package, (name, base, patterns) in VENDORED.items():
         pkg_dir = NODE_MODULES / package
@@ -147,7 +143,8 @@ def stage_assets() -> None:
         licence = pkg_dir / "LICENSE"
         if licence.exists():
             wanted[Path("offline", name, "LICENSE")] = licence
-    _sync_tree(wanted, ASSETS)
+    wanted[Path("offline", "widgets-config.js")] = SITE / "widgets-config.js"
+    _sync_tree(wanted, assets)
 
 
 def _fence_for(text: str) -> str:
@@ -191,9 +188,9 @@ def fold_solutions(nb: dict) -> dict:
     return nb
 
 
-def notebook_paths() -> list[Path]:
+def notebook_paths(notebooks: Path = NOTEBOOKS) -> list[Path]:
     """Every notebook of the collection, in chapter order (same rule as tests/conftest.py)."""
-    return sorted(NOTEBOOKS.glob("*.ipynb"))
+    return sorted(notebooks.glob("*.ipynb"))
 
 
 def toc_markdown(notebooks: list[Path]) -> str:
@@ -208,9 +205,9 @@ def toc_markdown(notebooks: list[Path]) -> str:
     return "\n".join(parts)
 
 
-def stage_documents() -> None:
-    """Write build/site-src: the landing page with its TOC and the (folded) notebooks."""
-    notebooks = notebook_paths()
+def stage_documents(notebooks_dir: Path, src: Path) -> None:
+    """Write ``src``: the landing page with its TOC and the (folded) notebooks."""
+    notebooks = notebook_paths(notebooks_dir)
     index = (SITE / "index.md").read_text(encoding="utf-8")
     if CHAPTERS_MARKER not in index:
         sys.exit(f"build_site: site/index.md lacks the marker {CHAPTERS_MARKER}")
@@ -220,15 +217,15 @@ def stage_documents() -> None:
         nb = fold_solutions(json.loads(path.read_text(encoding="utf-8")))
         wanted[Path(path.name)] = (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode()
     # Files the notebooks may read or show (images, data), but no other documents.
-    for path in NOTEBOOKS.rglob("*"):
-        rel = path.relative_to(NOTEBOOKS)
+    for path in notebooks_dir.rglob("*"):
+        rel = path.relative_to(notebooks_dir)
         if (
             path.is_file()
             and path.suffix not in {".ipynb", ".md", ".rst"}
             and not any(p.startswith(".") or p == "__pycache__" for p in rel.parts)
         ):
             wanted[rel] = path
-    _sync_tree(wanted, SRC)
+    _sync_tree(wanted, src)
 
 
 def inputs_digest() -> str:
@@ -239,57 +236,83 @@ def inputs_digest() -> str:
     return digest.hexdigest()
 
 
-def drop_stale_cache() -> None:
+def drop_stale_cache(cache: Path, doctrees: Path, stamp: Path) -> None:
     """Forget executed outputs (cache and doctrees) when tscmath or Python changed."""
     digest = inputs_digest()
-    if STAMP.exists() and STAMP.read_text().strip() == digest:
+    if stamp.exists() and stamp.read_text().strip() == digest:
         return
-    if CACHE.exists() or DOCTREES.exists():
+    if cache.exists() or doctrees.exists():
         _log("tscmath changed since the last build: executing every notebook again")
-    shutil.rmtree(CACHE, ignore_errors=True)
-    shutil.rmtree(DOCTREES, ignore_errors=True)
-    STAMP.parent.mkdir(parents=True, exist_ok=True)
-    STAMP.write_text(digest + "\n")
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(doctrees, ignore_errors=True)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest + "\n")
 
 
-def build(out: Path = OUT, *, fresh: bool = False, quiet: bool = False) -> Path:
-    """Build the site into ``out`` and return the path of its landing page."""
+# A resource the browser would fetch by itself (not a link the reader may follow).
+_EXTERNAL_RESOURCE = re.compile(
+    r"<(?:script|img|iframe|source|audio|video)\b[^>]*\bsrc=[\"']?(?:https?:)?//"
+    r"|<link\b[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>"
+    r"|@import\s+(?:url\()?[\"']?(?:https?:)?//",
+    re.IGNORECASE,
+)
+
+
+def external_resources(out: Path) -> list[str]:
+    """Every place in the built pages that would load something from outside the site."""
+    found = []
+    for page in sorted(out.rglob("*.html")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        for match in _EXTERNAL_RESOURCE.finditer(text):
+            snippet = text[match.start() : match.start() + 160].split("\n")[0]
+            if 'rel="canonical"' not in snippet:
+                found.append(f"{page.relative_to(out)}: {snippet}")
+    return found
+
+
+def build(
+    out: Path = OUT,
+    *,
+    notebooks: Path = NOTEBOOKS,
+    fresh: bool = False,
+    quiet: bool = False,
+) -> Path:
+    """Build the site of ``notebooks`` into ``out``; return the path of its landing page.
+
+    The staging folder, doctrees, execution cache and input stamp sit beside ``out``
+    (``<out>-src``, ``<out>-doctrees``, ``<out>-cache``, ``<out>-inputs.sha256``), so
+    ``make site`` and the tests share them when they build the same folder.
+    """
+    out = out.resolve()
+    src, doctrees = out.with_name(out.name + "-src"), out.with_name(out.name + "-doctrees")
+    cache, stamp = out.with_name(out.name + "-cache"), out.with_name(out.name + "-inputs.sha256")
     if fresh:
-        for path in (out, SRC, DOCTREES, ASSETS, CACHE, STAMP):
+        for path in (out, src, doctrees, cache, stamp, ASSETS):
             if path.is_dir():
                 shutil.rmtree(path)
             elif path.exists():
                 path.unlink()
     ensure_node_modules()
-    stage_assets()
-    stage_documents()
-    drop_stale_cache()
+    stage_assets(ASSETS)
+    stage_documents(notebooks.resolve(), src)
+    drop_stale_cache(cache, doctrees, stamp)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["TSCMATH_SITE_ASSETS"] = str(ASSETS)
-    env["TSCMATH_SITE_CACHE"] = str(CACHE)
+    env["TSCMATH_SITE_CACHE"] = str(cache)
     env.setdefault("MPLBACKEND", "Agg")
-    command = [
-        sys.executable,
-        "-c",
-        SPHINX_LAUNCHER,
-        "-b",
-        "html",
-        "-c",
-        str(SITE),
-        "-d",
-        str(DOCTREES),
-        "-W",
-        "--keep-going",
-        "-j",
-        "1",
-    ]
+    command = [sys.executable, "-c", SPHINX_LAUNCHER, "-b", "html", "-c", str(SITE)]
+    command += ["-d", str(doctrees), "-W", "--keep-going", "-j", "1"]
     if quiet:
         command.append("-q")
-    command += [str(SRC), str(out)]
+    command += [str(src), str(out)]
     result = subprocess.run(command, cwd=ROOT, env=env)
     if result.returncode != 0:
         raise SystemExit(f"build_site: sphinx-build failed (exit {result.returncode})")
+    leaks = external_resources(out)
+    if leaks:
+        listing = "\n  ".join(leaks)
+        raise SystemExit(f"build_site: pages would load from the network:\n  {listing}")
     return out / "index.html"
 
 
@@ -297,12 +320,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (build/site)")
     parser.add_argument(
+        "--notebooks", type=Path, default=NOTEBOOKS, help="folder of *.ipynb (notebooks/)"
+    )
+    parser.add_argument(
         "--fresh", action="store_true", help="drop every cache first (a cold build)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    index = build(args.out, fresh=args.fresh, quiet=args.quiet)
+    index = build(args.out, notebooks=args.notebooks, fresh=args.fresh, quiet=args.quiet)
     _log(f"site built in {time.perf_counter() - start:.1f} s: open {index}")
 
 
