@@ -334,7 +334,9 @@ def test_fixture_page_math_plot_widget_solutions_and_animation(fixture_site, vis
         assert not hidden.is_visible()
         page.locator(".admonition.dropdown .admonition-title").first.click()
         hidden.wait_for(state="visible", timeout=5_000)
-        page.locator(".cell.tag_solution summary").first.click()
+        summary = page.locator(".cell.tag_solution summary").first
+        assert "Show the solution" in summary.inner_text()
+        summary.click()
         page.get_by_text("fixture_solution = 2**32").wait_for(state="visible", timeout=5_000)
         check_animation_plays(visit)
 

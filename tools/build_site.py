@@ -9,9 +9,9 @@ Steps, each skipped when its result is already up to date, so an unchanged rebui
 3. Stage the documents into ``build/site-src``: the landing page ``site/index.md`` with the
    table of contents of ``notebooks/*.ipynb`` (in file-name order, exercises in their own
    section) and a copy of every notebook, in which cells tagged ``solution`` are folded
-   (code cells get ``hide-cell``; Markdown cells are wrapped in a collapsed "Solution"
-   dropdown). The source notebooks are never touched. Files whose content did not change
-   keep their time stamp, so Sphinx does not read them again.
+   (code cells get ``hide-cell`` and a "Show the solution" prompt; Markdown cells are wrapped
+   in a collapsed "Solution" dropdown). The source notebooks are never touched. Files whose
+   content did not change keep their time stamp, so Sphinx does not read them again.
 4. ``sphinx-build -W --keep-going`` with the configuration in ``site/conf.py``: the notebooks
    are executed through jupyter-cache (``build/site-cache``); a failing cell or any warning
    fails the build. The cache is dropped when ``tscmath`` changes, because outputs depend on it.
@@ -64,6 +64,10 @@ VENDORED: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
 }
 SOLUTION_TAG = "solution"
+SOLUTION_PROMPTS = {
+    "code_prompt_show": "Show the solution",
+    "code_prompt_hide": "Hide the solution",
+}
 # sphinx-build, minus a 5 s import: nbformat's validator imports jsonschema, whose format
 # checkers import rfc3987_syntax (compiles ~40 grammars at import) only to check "iri"
 # strings, a format no notebook schema uses. Marking it absent makes jsonschema skip it.
@@ -163,6 +167,8 @@ def fold_solutions(nb: dict) -> dict:
     >>> cells = fold_solutions(nb)["cells"]
     >>> cells[0]["metadata"]["tags"]
     ['solution', 'hide-cell']
+    >>> cells[0]["metadata"]["mystnb"]["code_prompt_show"]
+    'Show the solution'
     >>> print(cells[1]["source"])
     ```{admonition} Solution
     :class: dropdown
@@ -178,6 +184,7 @@ def fold_solutions(nb: dict) -> dict:
         if cell["cell_type"] == "code":
             if "hide-cell" not in tags:
                 cell["metadata"]["tags"] = [*tags, "hide-cell"]
+            cell["metadata"].setdefault("mystnb", {}).update(SOLUTION_PROMPTS)
         elif cell["cell_type"] == "markdown":
             source = cell["source"]
             text = "".join(source) if isinstance(source, list) else source
