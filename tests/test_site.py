@@ -20,6 +20,8 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -167,13 +169,23 @@ def _write_fixture_notebook(folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def collection_site() -> Path:
+def npm_or_assets() -> None:
+    """The build needs the pinned npm packages: installed already, or npm to fetch them."""
+    if not (build_site.NODE_MODULES / "mathjax").exists() and shutil.which("npm") is None:
+        message = "npm not found: the site needs it once to fetch MathJax (apt install npm)"
+        if os.environ.get("TSCMATH_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def collection_site(npm_or_assets) -> Path:
     build_site.build(BUILD / "site", quiet=True)
     return BUILD / "site"
 
 
 @pytest.fixture(scope="module")
-def fixture_site() -> Path:
+def fixture_site(npm_or_assets) -> Path:
     notebooks = BUILD / "site-fixture-notebooks"
     _write_fixture_notebook(notebooks)
     build_site.build(BUILD / "site-fixture", notebooks=notebooks, quiet=True)
