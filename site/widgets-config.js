@@ -1,11 +1,15 @@
 // Loaded between require.js and the ipywidgets embed bundle (see nb_ipywidgets_js in conf.py).
 (function () {
   "use strict";
-  // 1. The embed bundle finds its fonts relative to its own RequireJS module address; point
-  //    that address at the local copy (_static/offline/html-manager) instead of the page.
+  // 1. The embed bundle's modules (@jupyter-widgets/controls, .../html-manager/dist/...) find
+  //    their fonts (Font Awesome) next to their RequireJS module address, which is relative to
+  //    the page by default; point those addresses at the local copy, _static/offline/html-manager.
   var here = document.currentScript.src.replace(/[^/]*$/, "");
   window.require.config({
-    paths: { "@jupyter-widgets/html-manager/dist": here + "html-manager" },
+    paths: {
+      "@jupyter-widgets": here + "html-manager",
+      "@jupyter-widgets/html-manager/dist": here + "html-manager",
+    },
   });
   // 2. Widgets typeset their labels with the MathJax 2 call MathJax.Hub.Queue; the site
   //    loads MathJax 3. Give MathJax 3 that one call, mapped onto typesetPromise.

@@ -139,7 +139,12 @@ FIXTURE_CELLS = [
         "HTML(anim.to_jshtml())",
         [],
     ),
-    ("code", "import ipywidgets as w\n\nw.IntSlider(value=3, description='ticks')", []),
+    (
+        "code",
+        "import ipywidgets as w\n\nw.HBox([w.IntSlider(value=3, description='ticks'),\n"
+        "        w.Button(description='Run', icon='play')])",
+        [],
+    ),
     ("markdown", "**Exercise.** What is $2^{32}$?", []),
     ("code", "fixture_solution = 2**32\nfixture_solution", ["solution"]),
     ("markdown", "The answer is $4294967296$, fixture-solution-text.", ["solution"]),
