@@ -42,6 +42,9 @@ nb_execution_timeout = 120
 nb_execution_raise_on_error = True  # a failing cell fails the build
 nb_execution_show_tb = True
 nb_merge_streams = True
+# text/markdown outputs (e.g. tscmath.symbolic derivations) are parsed as MyST, so their
+# $...$ and $$...$$ math is typeset (plain CommonMark would leave the dollars raw).
+nb_render_markdown_format = "myst"
 # Widgets (rendered at their saved state on the static page) use local RequireJS and the
 # local embed bundle; no CDN for third-party widget modules either.
 nb_ipywidgets_js = {

@@ -124,6 +124,12 @@ FIXTURE_CELLS = [
     ),
     (
         "code",
+        "from IPython.display import Markdown\n\n"
+        "Markdown(r'A text/markdown output: $$g = \\frac{h M}{2^{32}}$$ and inline $M$.')",
+        [],
+    ),
+    (
+        "code",
         "import matplotlib.pyplot as plt\nfrom tscmath.plotting import new_figure\n\n"
         "fig, ax = new_figure()\nax.plot([0, 1, 2], [0, 1, 4], label='ticks')\n"
         "ax.set_xlabel('time (s)')\nax.set_ylabel('TSC (ticks)')\nax.legend()\nplt.show()",
