@@ -21,6 +21,7 @@ import functools
 import importlib.util
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -308,6 +309,10 @@ def check_page(visit: Visit, url: str) -> dict:
     for raw in ("$$", "\\[", "\\(", "\\begin{"):
         assert raw not in text, f"{name}: raw {raw!r} in the page text"
     assert page.evaluate(_BROKEN_IMAGES) == [], f"{name}: images that did not load"
+    # A figure that was not drawn shows as its repr, e.g. "<Figure size 640x480 with 1 Axes>".
+    outputs = page.locator(".cell_output").all_inner_texts()
+    undrawn = [t for t in outputs if re.search(r"<Figure size \d+x\d+ with", t)]
+    assert undrawn == [], f"{name}: figures shown as text, not drawn: {undrawn}"
     widgets = page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count()
     if widgets:
         page.wait_for_selector(".jupyter-widgets", state="attached", timeout=15_000)
@@ -351,6 +356,9 @@ def test_fixture_page_math_plot_widget_solutions_and_animation(fixture_site, vis
         found = check_page(visit, base + "00-fixture.html")
         assert found == {"animations": 1, "widgets": 1}
         page = visit.page
+        plots = page.locator(".cell_output img:not(.animation img)")
+        assert plots.count() == 1, "the matplotlib plot is missing"
+        assert plots.first.evaluate("i => i.naturalWidth") > 200
         page.screenshot(path=artifacts_dir / "site-fixture.png", full_page=True)
         assert page.locator(".cell.tag_solution").count() == 1
         hidden = page.get_by_text("fixture-solution-text")

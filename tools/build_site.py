@@ -14,7 +14,8 @@ Steps, each skipped when its result is already up to date, so an unchanged rebui
    content did not change keep their time stamp, so Sphinx does not read them again.
 4. ``sphinx-build -W --keep-going`` with the configuration in ``site/conf.py``: the notebooks
    are executed through jupyter-cache (``build/site-cache``); a failing cell or any warning
-   fails the build. The cache is dropped when ``tscmath`` changes, because outputs depend on it.
+   fails the build. The cache is dropped when ``tscmath``, the lock or the Python changes,
+   because outputs depend on them.
 
 Usage: ``python tools/build_site.py [--out DIR] [--fresh]``.
 """
@@ -64,6 +65,8 @@ VENDORED: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
 }
 SOLUTION_TAG = "solution"
+EXECUTION_EPOCH = 2
+"""Bump when the way notebooks are executed changes: the next build executes them again."""
 SOLUTION_PROMPTS = {
     "code_prompt_show": "Show the solution",
     "code_prompt_hide": "Hide the solution",
@@ -236,20 +239,27 @@ def stage_documents(notebooks_dir: Path, src: Path) -> None:
 
 
 def inputs_digest() -> str:
-    """Hash of what executed outputs depend on besides the notebooks: tscmath and the Python."""
-    digest = hashlib.sha256(sys.version.encode())
+    """Hash of what executed outputs depend on besides the notebooks' code.
+
+    jupyter-cache keys an executed notebook on its code cells only; the outputs also depend
+    on tscmath, the pinned packages, the Python and how the kernel is run (EXECUTION_EPOCH).
+    """
+    digest = hashlib.sha256(f"{EXECUTION_EPOCH}\0{sys.version}\0".encode())
+    lock = ROOT / "requirements.txt"
+    if lock.exists():
+        digest.update(lock.read_bytes())
     for path in sorted((ROOT / "tscmath").rglob("*.py")):
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
 def drop_stale_cache(cache: Path, doctrees: Path, stamp: Path) -> None:
-    """Forget executed outputs (cache and doctrees) when tscmath or Python changed."""
+    """Forget executed outputs (cache and doctrees) when :func:`inputs_digest` changed."""
     digest = inputs_digest()
     if stamp.exists() and stamp.read_text().strip() == digest:
         return
     if cache.exists() or doctrees.exists():
-        _log("tscmath changed since the last build: executing every notebook again")
+        _log("tscmath, packages or execution changed: executing every notebook again")
     shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(doctrees, ignore_errors=True)
     stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -307,7 +317,8 @@ def build(
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["TSCMATH_SITE_ASSETS"] = str(ASSETS)
     env["TSCMATH_SITE_CACHE"] = str(cache)
-    env.setdefault("MPLBACKEND", "Agg")
+    # Kernels must use the inline backend (as in JupyterLab), so a Figure shows as a picture.
+    env.pop("MPLBACKEND", None)
     command = [sys.executable, "-c", SPHINX_LAUNCHER, "-b", "html", "-c", str(SITE)]
     command += ["-d", str(doctrees), "-W", "--keep-going", "-j", "1"]
     if quiet:
