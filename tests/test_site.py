@@ -402,3 +402,36 @@ def test_collection_site_every_page_offline_and_in_order(collection_site, visit,
             visit.page.screenshot(path=artifacts_dir / "site-playground.png")
     # Recorded for the report: which chapters carry an animation (07 should, once it lands).
     (artifacts_dir / "site-animated-pages.json").write_text(json.dumps(animated))
+
+
+# --- A broken notebook fails the build -------------------------------------------------------
+
+
+def _one_cell_site(tmp_path: Path, kind: str, source: str) -> None:
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_markdown_cell("# Broken")]
+    make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+    nb.cells.append(make(source))
+    nbformat.write(nb, notebooks / "00-broken.ipynb")
+    build_site.build(tmp_path / "site", notebooks=notebooks, quiet=True)
+
+
+@pytest.mark.slow
+def test_a_failing_cell_fails_the_build(tmp_path, npm_or_assets, capfd):
+    with pytest.raises(SystemExit, match="sphinx-build failed"):
+        _one_cell_site(tmp_path, "code", "raise RuntimeError('cell-failure-marker')")
+    assert "cell-failure-marker" in capfd.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_warning_fails_the_build(tmp_path, npm_or_assets, capfd):
+    with pytest.raises(SystemExit, match="sphinx-build failed"):
+        _one_cell_site(tmp_path, "markdown", "See [the missing chapter](99-missing.ipynb).")
+    assert "99-missing" in capfd.readouterr().err
