@@ -675,3 +675,8 @@ def test_decimal_and_fraction_forms_are_accepted():
     assert check.drift_days(Decimal("74.70")).passed
     assert not check.drift_days(Decimal("NaN")).passed
     assert "Exercise 09.2" in check.multiplier_by_hand.__doc__
+
+
+def test_calling_a_checker_without_an_answer_explains_how():
+    assert "check.ns_from_ticks(your_answer)" in check.ns_from_ticks().message
+    assert check("09.1").status == "not answered"

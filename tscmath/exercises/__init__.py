@@ -40,10 +40,22 @@ def exercises(notebook: str | None = None) -> list[Exercise]:
     return sorted(chosen, key=lambda e: [int(p) if p.isdigit() else p for p in e.id.split(".")])
 
 
+_MISSING = object()
+
+
+def _missing(entry: Exercise) -> Result:
+    return Result(
+        entry.id,
+        False,
+        f"Pass your answer to the checker: check.{entry.name}(your_answer).",
+        answered=False,
+    )
+
+
 class _Check:
     """Call ``check(exercise_id_or_name, answer)`` or ``check.<name>(answer)``."""
 
-    def __call__(self, exercise: str, answer: Any) -> Result:
+    def __call__(self, exercise: str, answer: Any = _MISSING) -> Result:
         entry = REGISTRY.get(str(exercise))
         if entry is None:
             return Result(
@@ -52,6 +64,8 @@ class _Check:
                 f"There is no exercise {exercise!r}; known ids: "
                 + ", ".join(e.id for e in exercises()),
             )
+        if answer is _MISSING:
+            return _missing(entry)
         return entry.check(answer)
 
     def __getattr__(self, name: str) -> Any:
@@ -59,7 +73,9 @@ class _Check:
         if entry is None or name.startswith("_"):
             raise AttributeError(f"check has no exercise named {name!r}")
 
-        def checker(answer: Any) -> Result:
+        def checker(answer: Any = _MISSING) -> Result:
+            if answer is _MISSING:
+                return _missing(entry)
             return entry.check(answer)
 
         checker.__name__ = entry.name
