@@ -375,6 +375,11 @@ def open_and_run(context, lab: Lab, name: str, artifacts_dir: Path):
     start = time.perf_counter()
     page.goto(lab.url(f"lab/tree/{urllib.parse.quote(name)}", reset=""))
     try:
+        page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget",
+            timeout=KERNEL_TIMEOUT_S * 1000,
+        )
+        timings["open_to_app_ready_s"] = round(time.perf_counter() - start, 1)
         page.wait_for_function(KERNEL_READY_JS, arg=name, timeout=KERNEL_TIMEOUT_S * 1000)
     except Exception as error:  # noqa: BLE001 - report what the page shows instead
         shot = artifacts_dir / "jupyterlab" / f"{Path(name).stem}-no-kernel.png"

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +22,8 @@ NOTEBOOKS = ROOT / "notebooks"
 
 URL_PATTERN = re.compile(r"https?://[^\s/:]+:\d+/\S*")
 """The server's own URL in its log (an address with a port; documentation links have none)."""
+
+ANNOUNCE_DELAY_S = 1.5
 
 
 def default_options(root_dir: Path = NOTEBOOKS) -> dict[str, str]:
@@ -101,15 +104,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: None)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
-    announced = False
+    # The URL is logged before the server's startup chatter ends: announce it once that has
+    # settled, so the box is the last thing on screen.
+    lock = threading.Lock()
+
+    def announce(url: str) -> None:
+        with lock:
+            print(banner(url), flush=True)
+
+    timer: threading.Timer | None = None
     assert server.stderr is not None
     for line in server.stderr:
-        sys.stderr.write(line)
-        sys.stderr.flush()
+        with lock:
+            sys.stderr.write(line)
+            sys.stderr.flush()
         match = URL_PATTERN.search(line)
-        if not announced and match:
-            announced = True
-            print(banner(match.group(0)), flush=True)
+        if timer is None and match:
+            timer = threading.Timer(ANNOUNCE_DELAY_S, announce, args=(match.group(0),))
+            timer.daemon = True
+            timer.start()
+    if timer is not None:
+        timer.cancel()
     return server.wait()
 
 
