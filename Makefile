@@ -7,13 +7,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
+# The full lock for the interpreter at hand: 3.11+ uses requirements.txt, 3.10 its own lock.
+LOCK   := $(shell $(PYTHON) -c 'import sys; print("requirements-py310.txt" if sys.version_info[:2] == (3, 10) else "requirements.txt")' 2>/dev/null || echo requirements.txt)
 
 .PHONY: lab test site student bench lock clean
 
-$(READY): requirements.txt pyproject.toml
+$(READY): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed; found " + sys.version.split()[0] + " (set PYTHON=/path/to/python3.x)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python tools/setup_lab.py
 	@touch $@
@@ -35,12 +37,13 @@ student: $(READY)
 bench: $(READY)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
-# Re-resolve the full lock from requirements.in (needs the package registry).
+# Re-resolve the full lock from requirements.in (needs the package registry). On Python 3.10
+# relax the pins that need 3.11 (numpy, matplotlib, sphinx, myst-parser, the theme) by hand first.
 lock:
 	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
 	build/lockenv/bin/pip install --quiet -r requirements.in
 	{ echo "# Full lock of requirements.in. Regenerate with: make lock"; \
-	  build/lockenv/bin/pip freeze --exclude-editable; } > requirements.txt
+	  build/lockenv/bin/pip freeze --all --exclude-editable | grep -v '^pip=='; } > $(LOCK)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis
