@@ -88,20 +88,20 @@ WATCH_IOPUB_JS = """() => {
   return kernel.id;
 }"""
 
-RUN_ALL_JS = """async () => {
-  await window.jupyterapp.commands.execute('notebook:run-all-cells');
+# Run All, without awaiting it here (a hung kernel must end in a timeout, not a hang); the
+# command's promise settles when every cell has run or one has failed.
+RUN_ALL_JS = """() => {
+  window.__tscRunDone = false;
+  const done = () => { window.__tscRunDone = true; };
+  window.jupyterapp.commands.execute('notebook:run-all-cells').then(done, done);
 }"""
 
 DONE_JS = """() => {
   const w = window.jupyterapp.shell.currentWidget;
   const kernel = w.sessionContext.session.kernel;
-  if (!kernel || kernel.status !== 'idle') return false;
-  for (const cell of w.content.widgets) {
-    const model = cell.model;
-    if (model.type !== 'code' || model.sharedModel.getSource().trim() === '') continue;
-    if (model.executionCount === null || model.executionState === 'running') return false;
-  }
-  return true;
+  if (!window.__tscRunDone || !kernel || kernel.status !== 'idle') return false;
+  return w.content.widgets.every(cell => cell.model.type !== 'code'
+    || cell.model.executionState !== 'running');
 }"""
 
 # Per code cell: the outputs of the model and what the page shows for them.
@@ -126,6 +126,8 @@ INSPECT_JS = """() => {
     cells.push({
       index,
       outputs,
+      ran: cell.model.executionCount !== null
+        || cell.model.sharedModel.getSource().trim() === '',
       widgetViews: node.querySelectorAll('.jp-OutputArea-output .jupyter-widgets').length,
       loading: node.innerText.includes('Loading widget...'),
       widgetErrors: node.innerText.includes('Error displaying widget'),
@@ -350,6 +352,8 @@ def problems_in(state: dict) -> list[str]:
     ]
     for cell in state["cells"]:
         where = f"cell {cell['index']}"
+        if not cell["ran"]:
+            found.append(f"{where}: did not run")
         for out in cell["outputs"]:
             if out["type"] == "error":
                 found.append(f"{where}: error output {out['ename']}: {out['evalue']}")
