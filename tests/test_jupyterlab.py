@@ -189,7 +189,7 @@ def tail(path: Path, lines: int = 40) -> str:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, chromium_path, artifacts_dir):
+def lab(tmp_path_factory, artifacts_dir):
     """JupyterLab started by tools/lab.py on a copy of notebooks/, in temporary folders."""
     tmp = tmp_path_factory.mktemp("lab")
     root = tmp / "notebooks"
@@ -669,7 +669,8 @@ def test_playground_migrate_changes_clocks_and_error_plot(playground, artifacts_
     )
     after = settle(page)
     shoot(page, artifacts_dir, "playground-after.png")
-    shoot(page, artifacts_dir, "playground-after-plot.png", ".tsc-playground .tsc-clocks")
+    shoot(page, artifacts_dir, "playground-after-clocks.png", ".tsc-playground .tsc-clocks")
+    shoot(page, artifacts_dir, "playground-after-plot.png", ".tsc-playground .tsc-error-plot")
     assert changed, (
         f"after moving {label!r} ({old_value} -> {slider_readout(slider)}), pressing Migrate "
         f"changed the clocks: {after['tsc-clocks'] != moved['tsc-clocks']}, "
@@ -728,6 +729,12 @@ CLIPPED_JS = """() => {
 }"""
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="07's settings grid (4 x 245 px columns) is wider than the notebook at 1280x800 "
+    "with the file browser open: Guest TSC, Format and Strategy are cut off (lab report). "
+    "Remove this mark when tscmath/playground.py is fixed.",
+)
 def test_playground_fits_the_notebook_at_1280x800(playground, artifacts_dir):
     """No control or output of the playground lies beyond the notebook's right edge in
     JupyterLab's default layout (file browser open) at 1280x800: a reader would not see it."""
@@ -740,6 +747,17 @@ def test_playground_fits_the_notebook_at_1280x800(playground, artifacts_dir):
     )
 
 
+KNOWN_EXTERNAL = {
+    # matplotlib's Animation.to_jshtml() links Font Awesome 4.4 from a CDN for its buttons.
+    # JupyterLab bundles Font Awesome, so the icons show offline anyway; the fix (drop the
+    # <link>) belongs to tscmath/playground_recording.py, see the lab report. URL -> notebook.
+    "https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/font-awesome.min.css": (
+        "07-playground.ipynb"
+    ),
+}
+"""Known requests beyond 127.0.0.1, each listed until fixed (then this test says so)."""
+
+
 def test_nothing_is_requested_beyond_127_0_0_1(lab, browser_context):
     """Run last: JupyterLab and the notebooks' outputs load nothing from the internet (the
     classroom may have none; the requests were blocked and recorded by the browser context)."""
@@ -747,6 +765,9 @@ def test_nothing_is_requested_beyond_127_0_0_1(lab, browser_context):
     if not opened:
         pytest.skip("no notebook was opened in this run")
     external = browser_context.external_requests
-    assert not external, "requests beyond 127.0.0.1 (blocked):\n" + "\n".join(
-        f"{notebook or '(JupyterLab)'}: {url}" for notebook, url in external
+    unexpected = [(nb, url) for nb, url in external if KNOWN_EXTERNAL.get(url) != nb]
+    assert not unexpected, "requests beyond 127.0.0.1 (blocked):\n" + "\n".join(
+        f"{notebook or '(JupyterLab)'}: {url}" for notebook, url in unexpected
     )
+    gone = [url for url, nb in KNOWN_EXTERNAL.items() if nb in opened and (nb, url) not in external]
+    assert not gone, f"fixed, remove from KNOWN_EXTERNAL: {gone}"
