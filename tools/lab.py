@@ -96,13 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ensure_settings(extra)
     command = lab_command(extra)
     print("Starting JupyterLab on 127.0.0.1 ...", flush=True)
+    # Control-C reaches the server too (same process group): it asks for confirmation and
+    # stops; this wrapper only waits for it. (The server starts with default handlers.)
+    signal.signal(signal.SIGINT, lambda *_: None)
     server = subprocess.Popen(
         command, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace"
     )
-    # Control-C reaches the server too (same process group): it asks for confirmation and
-    # stops; this wrapper only waits for it. A SIGTERM sent to the wrapper is passed on.
-    signal.signal(signal.SIGINT, lambda *_: None)
-    if hasattr(signal, "SIGTERM"):
+    if hasattr(signal, "SIGTERM"):  # a SIGTERM sent to the wrapper is passed on
         signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     # The URL is logged before the server's startup chatter ends: announce it once that has
     # settled, so the box is the last thing on screen.
