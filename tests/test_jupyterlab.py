@@ -749,13 +749,9 @@ def test_playground_fits_the_notebook_at_1280x800(playground, artifacts_dir):
     )
 
 
-KNOWN_EXTERNAL = {
-    # matplotlib's Animation.to_jshtml() links Font Awesome 4.4 from a CDN for its buttons.
-    # JupyterLab bundles Font Awesome, so the icons show offline anyway; the fix (drop the
-    # <link>) belongs to tscmath/playground_recording.py, see the lab report. URL -> notebook.
-    "https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/font-awesome.min.css": (
-        "07-playground.ipynb"
-    ),
+KNOWN_EXTERNAL: dict[str, str] = {
+    # URL -> notebook for a request beyond 127.0.0.1 that is known and tolerated. Empty: the
+    # recorded migration in 07 drops matplotlib's Font Awesome CDN link (recording_html).
 }
 """Known requests beyond 127.0.0.1, each listed until fixed (then this test says so)."""
 
