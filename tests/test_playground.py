@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tscmath as tm
+from tscmath import playground_state
 from tscmath.clockface import clock_svg, format_duration_ns, format_signed_ns, hand_angles
 from tscmath.errorplot import Marker, error_plot_svg, error_unit, minmax_decimate, nice_ticks
 from tscmath.playground import INTERNAL_ERROR_PREFIX, Playground
@@ -35,6 +36,7 @@ from tscmath.playground_state import (
     Settings,
     clocks_html,
     evaluate,
+    frequency_refusal,
     ratio_text,
     readout_html,
     scenario_from,
@@ -266,6 +268,98 @@ def test_session_state_machine():
     assert session.hops == () and session.frame == 0 and session.message == ""
 
 
+# --- refusals in the controls' words ---------------------------------------------------------
+
+RAW_WORDS = re.compile(
+    r"\b(guest_hz|host_hz|tsc_hz|guest_khz|[abc]_khz|pause_ns|blackout_ns|hops\[)|\d Hz\b"
+)
+"""The model's parameter names and values in Hz: a reader never set those."""
+
+
+def migrated(settings: Settings, *frames: int) -> Session:
+    """A session after pressing Migrate at each frame (checked to succeed but the last)."""
+    session = Session(settings)
+    for k, frame in enumerate(frames):
+        session.set_frame(frame)
+        session.migrate()
+        if k < len(frames) - 1:
+            assert session.message == "", session.message
+    return session
+
+
+# Each refusal kind: the session, then what the message must say (control = value, the
+# limit in the controls' units, and the model's reason).
+REFUSALS = {
+    "host A cannot scale": (
+        lambda: Session(Settings(fmt="none", guest_khz=3_000_000, a_khz=2_994_374)),
+        ["Guest TSC (kHz) = 3000000", "A TSC (kHz) = 2994374", "cannot scale", "EPERM"],
+    ),
+    "host B cannot scale": (
+        lambda: migrated(Settings(fmt="none", guest_khz=3_000_000, a_khz=3_000_000), 100),
+        ["Guest TSC (kHz) = 3000000", "B TSC (kHz) = 2500000", "cannot scale", "host B"],
+    ),
+    "below bhyve's 500 MHz": (
+        lambda: Session(Settings(guest_khz=499_999)),
+        ["Guest TSC (kHz) = 499999", f"{500_000_000 // 1000} kHz", "500 MHz", "bhyve"],
+    ),
+    "15x host A": (
+        lambda: Session(Settings(guest_khz=20_000_000, a_khz=1_333_333)),
+        ["Guest TSC (kHz) = 20000000", "A TSC (kHz)", f"{15 * 1_333_333} kHz", "bhyve"],
+    ),
+    "15x host B on migrating": (
+        lambda: migrated(Settings(b_khz=1, strategy="IGNORE_BLACKOUT"), 100),
+        ["Guest TSC (kHz) = 3000000", "B TSC (kHz)", "= 15 kHz", "host B", "15 times"],
+    ),
+    "blackout longer than the gap between migrations": (
+        lambda: _longer_blackout(),
+        ["Blackout (ms) = 1550", "t = 6 s", "t = 6.55 s", "host C", "host B"],
+    ),
+}
+
+
+def _longer_blackout() -> Session:
+    session = migrated(Settings(blackout_ms=500), 50, 60)  # 5 s and 6 s, 0.5 s blackout
+    assert session.message == ""
+    session.apply(Settings(blackout_ms=1_550))  # B would resume at 6.55 s, after 6 s
+    return session
+
+
+@pytest.mark.parametrize("kind", REFUSALS)
+def test_refusal_names_the_controls_with_their_values_not_the_model_parameters(kind):
+    make, expected = REFUSALS[kind]
+    session = make()
+    assert session.message, f"{kind}: not refused"
+    for text in expected:
+        assert text in session.message, (text, session.message)
+    assert not RAW_WORDS.search(session.message), session.message
+    assert session.model_message and session.model_message != session.message
+
+
+def test_ratio_that_does_not_fit_the_format_is_explained_in_khz(monkeypatch):
+    # bhyve's limits (>= 500 MHz, < 15x) keep every ratio inside 8.32 and 16.48; without
+    # them 20 GHz on a 1 kHz host needs M = 2e7 * 2**32, beyond 8.32's 256.
+    with pytest.raises(tm.RatioOutOfRange):
+        tm.multiplier(20_000_000_000, 1_000, tm.AMD_SVM)
+    monkeypatch.setattr(playground_state, "BHYVE_MIN_GUEST_HZ", 0)
+    monkeypatch.setattr(playground_state, "BHYVE_MAX_RATIO", 10**9)
+    message = frequency_refusal(Settings(guest_khz=20_000_000, a_khz=1), 0)
+    assert "Guest TSC (kHz) / A TSC (kHz) = 20000000 / 1" in message
+    assert "AMD 8.32 cannot hold" in message
+    assert f"{20_000_000 << 32:#x}" in message
+    assert not RAW_WORDS.search(message), message
+
+
+def test_the_app_shows_the_message_in_place_of_the_strategy_note():
+    app = Playground()
+    assert app.message.layout.display == "none" and app.strategy_note.layout.display != "none"
+    app.controls["guest_khz"].value = 499_999
+    assert "Guest TSC (kHz) = 499999" in app.message.value
+    assert app.message.layout.display != "none" and app.strategy_note.layout.display == "none"
+    app.controls["guest_khz"].value = 3_000_000
+    assert app.message.value == "" and app.message.layout.display == "none"
+    assert app.strategy_note.layout.display != "none"
+
+
 # --- fuzzing the widgets -------------------------------------------------------------------
 
 
@@ -402,6 +496,7 @@ def test_fuzz_the_widgets_message_exactly_when_refused(actions, caplog):
         check_no_escape(caplog)
         message = app.message.value
         assert INTERNAL_ERROR_PREFIX not in message, message
+        assert not RAW_WORDS.search(message), message
         assert bool(message) == expect, (act, values, hops, message)
         assert app.session.hops == hops
         if not refused(values, hops):

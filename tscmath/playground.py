@@ -16,7 +16,8 @@ combination shows a message in the app, never a traceback.
 DOM contract (browser tests rely on it): the root widget has CSS class ``tsc-playground``;
 the button described "Migrate" migrates; the clocks are in an HTML widget of class
 ``tsc-clocks``, the error plot in ``tsc-error-plot``, the message in ``tsc-message`` (empty
-when all is well) and the multiplier/offset readout in ``tsc-readout``.
+when all is well) and the multiplier/offset readout in ``tsc-readout``. The message takes
+the strategy note's place in a box of fixed height, so nothing below it moves.
 
 Examples
 --------
@@ -41,6 +42,7 @@ import ipywidgets as widgets
 
 from .playground_state import (
     BLACKOUT_MS_RANGE,
+    FORMAT_LABELS,
     LABELS,
     N_SAMPLES,
     PLOT_WIDTH,
@@ -56,11 +58,7 @@ __all__ = ["Playground", "FORMAT_OPTIONS", "INTERNAL_ERROR_PREFIX"]
 
 log = logging.getLogger(__name__)
 
-FORMAT_OPTIONS = [
-    ("AMD 8.32", "amd"),
-    ("Intel 16.48", "intel"),
-    ("none (no scaling)", "none"),
-]
+FORMAT_OPTIONS = [(label, key) for key, label in FORMAT_LABELS.items()]
 """Choices of the Format dropdown: label, :data:`FORMAT_CHOICES` key."""
 
 INTERNAL_ERROR_PREFIX = "Internal error"
@@ -74,11 +72,17 @@ START_FRAME = 100
 
 # Sized for JupyterLab at 1280 x 800 with the file browser open (about 850 px of output
 # width): a 3 + 1 column grid of controls, one row of actions, five 160 px clocks in a row,
-# the 516 px plot beside a 304 px readout.
+# the 516 px plot beside a 304 px readout. The two dropdowns of the last column take a
+# narrower description so their longest options ("none (no scaling)", "ignore the
+# blackout") show in full.
 _HOST_DESC = {"description_width": "110px"}
 _HOST_CELL = "196px"
 _GUEST_DESC = {"description_width": "106px"}
+_CHOICE_DESC = {"description_width": "62px"}
 _GUEST_CELL = "232px"
+_NOTE_HEIGHT = "46px"
+"""Height kept for the strategy note or, in its place, the message: the plot below never
+moves when a message comes or goes (both fit two lines; longer text scrolls)."""
 
 
 def _message_html(text: str) -> str:
@@ -86,7 +90,8 @@ def _message_html(text: str) -> str:
         return ""
     return (
         '<div style="background:#fff4e5;color:#222222;border:1px solid #D55E00;'
-        'border-left:6px solid #D55E00;padding:6px 10px;border-radius:4px;font-size:13px">'
+        "border-left:6px solid #D55E00;padding:3px 8px;border-radius:4px;font-size:12.5px;"
+        'line-height:1.3">'
         f"<b>Cannot do that:</b> {escape(text)}</div>"
     )
 
@@ -131,14 +136,14 @@ class Playground(widgets.VBox):
             options=FORMAT_OPTIONS,
             value=s.fmt,
             description=LABELS["fmt"],
-            style=_GUEST_DESC,
+            style=_CHOICE_DESC,
             layout=widgets.Layout(width=_GUEST_CELL),
         )
         self.controls["strategy"] = widgets.Dropdown(
             options=[(member.label, member.name) for member in Strategy],
             value=s.strategy,
             description=LABELS["strategy"],
-            style=_GUEST_DESC,
+            style=_CHOICE_DESC,
             layout=widgets.Layout(width=_GUEST_CELL),
         )
         self.controls["blackout_ms"] = widgets.IntSlider(
@@ -224,12 +229,17 @@ class Playground(widgets.VBox):
             ],
             layout=widgets.Layout(align_items="center", flex_flow="row wrap", grid_gap="4px"),
         )
+        # The message takes the strategy note's place, in a box of fixed height.
+        note_area = widgets.VBox(
+            [self.strategy_note, self.message],
+            layout=widgets.Layout(width="auto", height=_NOTE_HEIGHT, overflow="hidden auto"),
+        )
         lower = widgets.HBox(
             [self.error_plot, self.readout],
             layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="6px"),
         )
         super().__init__(
-            [grid, actions, self.strategy_note, self.message, self.clocks, lower],
+            [grid, actions, note_area, self.clocks, lower],
             layout=widgets.Layout(width="auto", grid_gap="2px"),
         )
         self.add_class("tsc-playground")
@@ -269,9 +279,15 @@ class Playground(widgets.VBox):
             action(*args)
         except Exception as exc:  # a bug: show it in the app and log it
             log.exception("playground: unexpected error")
-            self.message.value = _message_html(
+            self._show_message(
                 f"{INTERNAL_ERROR_PREFIX} ({type(exc).__name__}: {exc}). Please report it."
             )
+
+    def _show_message(self, text: str) -> None:
+        """Show ``text`` (``""``: none) in place of the strategy note."""
+        self.message.value = _message_html(text)
+        self.message.layout.display = None if text else "none"
+        self.strategy_note.layout.display = "none" if text else None
 
     def set_settings(self, settings: Settings) -> None:
         """Put ``settings`` into the widgets and recompute once (not once per widget).
@@ -330,7 +346,7 @@ class Playground(widgets.VBox):
     def _redraw_all(self) -> None:
         """After a recompute: message, readout, next-host label, clocks and plot."""
         session = self.session
-        self.message.value = _message_html(session.message)
+        self._show_message(session.message)
         if session.view is not None:
             self._last_view = session.view
         self.readout.value = readout_html(session.view)

@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import math
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -256,3 +257,22 @@ def _freeze_background(fig, dynamic: set) -> None:
     for artist in dynamic:
         artist.set_visible(True)
     fig.background = background
+
+
+_CDN_STYLESHEET = re.compile(r'<link rel="stylesheet"\s*href="https?://[^"]*"\s*/?>')
+
+
+def recording_html(**kwargs) -> str:
+    """:func:`record_migration` as self-contained HTML that asks nothing of the network.
+
+    matplotlib's ``to_jshtml()`` links Font Awesome from a CDN for its button icons; that link
+    is dropped (JupyterLab and the static site ship the icons themselves), so the page makes
+    no request beyond its own host. Keyword arguments go to :func:`record_migration`.
+
+    Examples
+    --------
+    >>> html = recording_html(n_frames=2)
+    >>> "http" in html.split("<script")[0], "data:image/png;base64" in html
+    (False, True)
+    """
+    return _CDN_STYLESHEET.sub("", record_migration(**kwargs).to_jshtml())

@@ -24,8 +24,12 @@ Examples
 >>> session.message, [p.label for p in session.view.programs]
 ('', ['boot on A', 'A → B'])
 >>> session.apply(Settings(fmt="none", b_khz=2_500_000))  # B cannot scale to 3 GHz
->>> "cannot scale" in session.message
-True
+>>> print(session.message)
+Migration to host B: Guest TSC (kHz) = 3000000 differs from B TSC (kHz) = 2500000, and with \
+Format "none (no scaling)" host B cannot scale its TSC: bhyve refuses (EPERM). Make them \
+equal, or pick a format that scales.
+>>> session.model_message[:30]  # the model's own words, kept for debugging
+'guest_hz = 3000000000 differs '
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ import numpy as np
 from .clockface import clock_row_html, clock_svg, format_duration_ns, format_signed_ns
 from .conversions import NS_PER_S
 from .errorplot import Marker, error_plot_svg
-from .errors import U64_MAX, InvalidInput, TscMathError, check_int
+from .errors import U64_MAX, InvalidInput, RatioOutOfRange, TscMathError, check_int
 from .formats import AMD_SVM, INTEL_VMX, FixedPointFormat
+from .guest import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ
 from .hosts import Host
 from .plotting import COLORS
 from .strategies import Strategy
@@ -54,6 +59,7 @@ __all__ = [
     "MAX_HOPS",
     "HOST_NAMES",
     "FORMAT_CHOICES",
+    "FORMAT_LABELS",
     "KHZ_RANGE",
     "BOOT_S_RANGE",
     "SKEW_MS_RANGE",
@@ -67,6 +73,8 @@ __all__ = [
     "simulate",
     "evaluate",
     "migrate_refusal",
+    "explain_refusal",
+    "frequency_refusal",
     "clocks_html",
     "error_plot_html",
     "readout_html",
@@ -96,6 +104,9 @@ FORMAT_CHOICES: dict[str, FixedPointFormat | None] = {
     "none": None,
 }
 """Fixed-point format of every host's TSC multiplier; ``"none"``: the hosts cannot scale."""
+
+FORMAT_LABELS = {"amd": "AMD 8.32", "intel": "Intel 16.48", "none": "none (no scaling)"}
+"""What the Format dropdown shows for each :data:`FORMAT_CHOICES` key (messages use it too)."""
 
 KHZ_RANGE = (1, 20_000_000)
 """Valid TSC frequencies in kHz (up to 20 GHz)."""
@@ -287,6 +298,29 @@ _TIMES = _sample_times()
 _REL = _TIMES - GUEST_BOOT_NS
 
 
+def _run_model(scenario: Scenario, hops: tuple[int, ...], n_samples: int):
+    """The model's timeline for ``hops`` (frames), sampled ``n_samples`` times from t = 0."""
+    model_hops = [
+        Hop(
+            dst=scenario.hosts[k + 1],
+            pause_ns=int(_TIMES[frame]),
+            blackout_ns=scenario.blackout_ns,
+        )
+        for k, frame in enumerate(hops)
+    ]
+    end = int(_TIMES[-1]) if n_samples > 1 else int(_TIMES[0])
+    return simulate_timeline(
+        scenario.hosts[0],
+        scenario.guest_hz,
+        GUEST_BOOT_NS,
+        model_hops,
+        scenario.strategy,
+        int(_TIMES[0]),
+        end,
+        n_samples,
+    )
+
+
 def simulate(scenario: Scenario, hops: tuple[int, ...] = ()) -> View:
     """Run the model: boot on A, migrate at each frame in ``hops`` to the next host.
 
@@ -299,20 +333,7 @@ def simulate(scenario: Scenario, hops: tuple[int, ...] = ()) -> View:
     if len(hops) > MAX_HOPS:
         raise InvalidInput(f"at most {MAX_HOPS} migrations (A -> B -> C); got {len(hops)}")
     hosts = scenario.hosts
-    model_hops = [
-        Hop(dst=hosts[k + 1], pause_ns=int(_TIMES[frame]), blackout_ns=scenario.blackout_ns)
-        for k, frame in enumerate(hops)
-    ]
-    tl = simulate_timeline(
-        hosts[0],
-        scenario.guest_hz,
-        GUEST_BOOT_NS,
-        model_hops,
-        scenario.strategy,
-        int(_TIMES[0]),
-        int(_TIMES[-1]),
-        N_SAMPLES,
-    )
+    tl = _run_model(scenario, hops, N_SAMPLES)
     vm = tl.vms[0]
     programs = [
         Programming("boot on A", "A", vm.fmt, vm.mult, vm.offset, vm.guest_hz, hosts[0].tsc_hz)
@@ -351,19 +372,131 @@ def simulate(scenario: Scenario, hops: tuple[int, ...] = ()) -> View:
 def evaluate(settings: Settings, hops: tuple[int, ...] = ()) -> tuple[View | None, str]:
     """``(view, "")`` when the model accepts the settings and migrations, else ``(None, why)``.
 
-    Only the library's own errors (:class:`TscMathError`, bad input) become messages;
-    anything else is a bug and propagates.
+    ``why`` speaks the controls' language (:func:`explain_refusal`). Only the library's own
+    errors (:class:`TscMathError`, bad input) become messages; anything else is a bug and
+    propagates.
 
     Examples
     --------
     >>> view, message = evaluate(Settings(guest_khz=100_000))
-    >>> view is None and "500000000" in message
+    >>> view is None and "500000 kHz (500 MHz)" in message
     True
     """
+    view, message, _ = _evaluate(settings, hops)
+    return view, message
+
+
+def _evaluate(settings: Settings, hops: tuple[int, ...]) -> tuple[View | None, str, str]:
+    """:func:`evaluate`, plus the model's own message (``""`` when accepted)."""
     try:
-        return simulate(scenario_from(settings), hops), ""
+        scenario = scenario_from(settings)
+    except TscMathError as err:  # names the control by its description already
+        return None, str(err), str(err)
+    try:
+        return simulate(scenario, hops), "", ""
     except TscMathError as err:
-        return None, str(err)
+        return None, explain_refusal(scenario, hops, err), str(err)
+
+
+def _failing_step(scenario: Scenario, hops: tuple[int, ...]) -> tuple[int, TscMathError] | None:
+    """``(k, error)``: the model refuses step ``k`` (0: boot on A; k: the k-th migration).
+
+    Replays the model with one migration more each time, sampling only t = 0 (cheap).
+    ``None`` if every step is accepted (the refusal came from sampling).
+    """
+    for k in range(len(hops) + 1):
+        try:
+            _run_model(scenario, hops[:k], 1)
+        except TscMathError as err:
+            return k, err
+    return None
+
+
+def explain_refusal(scenario: Scenario, hops: tuple[int, ...], err: TscMathError) -> str:
+    """Why the model refused ``scenario`` with ``hops``, said with the controls' words.
+
+    The model's messages name its parameters (``guest_hz``) in Hz; the reader set kHz in
+    controls described "Guest TSC (kHz)" etc. This finds the step the model refuses and
+    says why with the values the reader typed: a host that cannot scale, bhyve's limits
+    (500 MHz, 15x), a ratio the format cannot hold, or a blackout too long for the
+    migrations done. Anything else falls back to the model's text.
+
+    Examples
+    --------
+    >>> s = Settings(guest_khz=20_000_000, a_khz=1_000_000)
+    >>> view, message = evaluate(s)
+    >>> print(message)
+    On host A (where the guest boots): Guest TSC (kHz) = 20000000 is not below 15 × A TSC \
+(kHz) = 15 × 1000000 = 15000000 kHz: bhyve refuses a scaled guest at 15 times its host's \
+frequency or more (EINVAL).
+    """
+    found = _failing_step(scenario, hops)
+    if found is not None:
+        k, step_err = found
+        if isinstance(step_err, RatioOutOfRange):
+            return frequency_refusal(scenario.settings, k)
+        if k >= 2:
+            pause_ns = int(_REL[hops[k - 1]])
+            resume_ns = int(_REL[hops[k - 2]]) + scenario.blackout_ns
+            if pause_ns < resume_ns:
+                return (
+                    f"{LABELS['blackout_ms']} = {scenario.settings.blackout_ms} is too long for "
+                    f"the migrations done: the guest would leave for host {HOST_NAMES[k]} at "
+                    f"t = {_ms_seconds_text(pause_ns)} s, before it resumes on host "
+                    f"{HOST_NAMES[k - 1]} at t = {_ms_seconds_text(resume_ns)} s. "
+                    "Shorten the blackout, or press Reset."
+                )
+    return f"The model refuses these settings: {err}"
+
+
+def frequency_refusal(settings: Settings, host_index: int) -> str:
+    """Why host A, B or C (``host_index`` 0, 1, 2) cannot run the guest's TSC frequency.
+
+    Checked in the model's order (:func:`tscmath.guest.check_guest_frequency`): the host
+    cannot scale; bhyve's 500 MHz minimum; bhyve's 15x maximum; the ratio does not fit the
+    multiplier format. Values are the controls' (kHz).
+
+    Examples
+    --------
+    >>> print(frequency_refusal(Settings(guest_khz=400_000), 0))
+    On host A (where the guest boots): Guest TSC (kHz) = 400000 is below bhyve's minimum for \
+a scaled guest, 500000 kHz (500 MHz), and differs from A TSC (kHz) = 3000000 (EINVAL).
+    """
+    name = HOST_NAMES[host_index]
+    guest_khz = settings.guest_khz
+    host_khz = settings.host_fields(host_index)[0]
+    guest, host = LABELS["guest_khz"], LABELS[f"{name.lower()}_khz"]
+    where = (
+        "On host A (where the guest boots): " if host_index == 0 else f"Migration to host {name}: "
+    )
+    fmt = FORMAT_CHOICES.get(settings.fmt)
+    if fmt is None:
+        return (
+            f"{where}{guest} = {guest_khz} differs from {host} = {host_khz}, and with "
+            f'{LABELS["fmt"]} "{FORMAT_LABELS["none"]}" host {name} cannot scale its TSC: '
+            "bhyve refuses (EPERM). Make them equal, or pick a format that scales."
+        )
+    min_khz = BHYVE_MIN_GUEST_HZ // 1000
+    if guest_khz < min_khz:
+        return (
+            f"{where}{guest} = {guest_khz} is below bhyve's minimum for a scaled guest, "
+            f"{min_khz} kHz ({BHYVE_MIN_GUEST_HZ // 1_000_000} MHz), and differs from "
+            f"{host} = {host_khz} (EINVAL)."
+        )
+    if guest_khz >= BHYVE_MAX_RATIO * host_khz:
+        return (
+            f"{where}{guest} = {guest_khz} is not below {BHYVE_MAX_RATIO} × {host} = "
+            f"{BHYVE_MAX_RATIO} × {host_khz} = {BHYVE_MAX_RATIO * host_khz} kHz: bhyve refuses "
+            f"a scaled guest at {BHYVE_MAX_RATIO} times its host's frequency or more (EINVAL)."
+        )
+    mult = (guest_khz << fmt.frac_bits) // host_khz  # kHz or Hz: the same ratio
+    largest = Fraction(fmt.max_multiplier, fmt.one)
+    return (
+        f"{where}{guest} / {host} = {guest_khz} / {host_khz} (about "
+        f"{guest_khz / host_khz:.6g}) needs the multiplier {mult:#x}, which "
+        f"{FORMAT_LABELS[settings.fmt]} cannot hold: it holds ratios from "
+        f"2^-{fmt.frac_bits} to {float(largest):.10g}."
+    )
 
 
 def migrate_refusal(hops: tuple[int, ...], frame: int, view: View | None) -> str:
@@ -541,6 +674,12 @@ def _grouped(value: int) -> str:
     return f"{value:+,d}".replace(",", " ").replace("-", "−")
 
 
+def _ms_seconds_text(ns: int) -> str:
+    """Exact seconds for a whole number of ms: ``12.5``, ``3.05``, ``7``."""
+    whole, rest = divmod(ns // 1_000_000, 1000)
+    return f"{whole}.{rest:03d}".rstrip("0").rstrip(".")
+
+
 def _seconds_text(ns: int) -> str:
     """Exact seconds with one decimal for a multiple of 100 ms (frame times)."""
     whole, rest = divmod(ns, NS_PER_S)
@@ -554,19 +693,21 @@ class Session:
     """The playground's state: settings, migrations done, frame, current view and message.
 
     ``message`` is ``""`` when all is well; it holds the reason whenever the settings are
-    refused (then ``view`` is ``None``) or the last **Migrate** could not happen.
+    refused (then ``view`` is ``None``) or the last **Migrate** could not happen, in the
+    controls' words. ``model_message`` keeps the model's own text of the refusal (parameter
+    names, Hz), ``""`` when there is none.
     """
 
     def __init__(self, settings: Settings | None = None, frame: int = 0) -> None:
         self.settings = settings or Settings()
         self.hops: tuple[int, ...] = ()
         self.frame = int(frame)
-        self.view, self.message = evaluate(self.settings, self.hops)
+        self.view, self.message, self.model_message = _evaluate(self.settings, self.hops)
 
     def apply(self, settings: Settings) -> None:
         """New settings: recompute with the same migrations."""
         self.settings = settings
-        self.view, self.message = evaluate(settings, self.hops)
+        self.view, self.message, self.model_message = _evaluate(settings, self.hops)
 
     def set_frame(self, frame: int) -> None:
         """Move the animation to ``frame`` (nothing is recomputed)."""
@@ -576,19 +717,19 @@ class Session:
         """Migrate to the next host at the current frame, or say why not."""
         refusal = migrate_refusal(self.hops, self.frame, self.view)
         if refusal:
-            self.message = refusal
+            self.message, self.model_message = refusal, ""
             return
-        view, message = evaluate(self.settings, (*self.hops, self.frame))
+        view, message, model_message = _evaluate(self.settings, (*self.hops, self.frame))
         if view is None:
-            self.message = message
+            self.message, self.model_message = message, model_message
             return
-        self.hops, self.view, self.message = view.hops, view, ""
+        self.hops, self.view, self.message, self.model_message = view.hops, view, "", ""
 
     def reset(self) -> None:
         """Forget the migrations and go back to frame 0."""
         self.hops = ()
         self.frame = 0
-        self.view, self.message = evaluate(self.settings, self.hops)
+        self.view, self.message, self.model_message = _evaluate(self.settings, self.hops)
 
     @property
     def next_host(self) -> str | None:
