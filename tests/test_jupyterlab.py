@@ -31,20 +31,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, notebook_paths
+from .conftest import BROWSER_ARGS, ROOT, notebook_paths
 
 pytestmark = pytest.mark.browser
 
 LAB_PY = ROOT / "tools" / "lab.py"
 VIEWPORT = {"width": 1280, "height": 800}
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 SERVER_TIMEOUT_S = 120  # the machine is shared: importing JupyterLab alone can take 10 s
 KERNEL_TIMEOUT_S = 90
 RUN_TIMEOUT_S = 120

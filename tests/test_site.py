@@ -33,17 +33,9 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
-from .conftest import ROOT, notebook_paths
+from .conftest import BROWSER_ARGS, ROOT, notebook_paths
 
 BUILD = ROOT / "build"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 def _load_build_site():
