@@ -36,6 +36,7 @@ from .conversions import NS_PER_S
 from .errors import U64_MAX, InvalidInput, RatioOutOfRange, check_int, check_u64
 from .formats import FixedPointFormat
 from .hosts import MAX_HZ, Host, check_i64
+from .limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the real limits
 from .offsets import guest_tsc, offset_for
 from .scaling import check_multiplier, multiplier
 
@@ -49,12 +50,6 @@ __all__ = [
     "boot_guest",
     "ticks_to_ns_u64_array",
 ]
-
-BHYVE_MIN_GUEST_HZ = 500_000_000
-"""bhyve (AMD) refuses a scaled guest frequency below 500 MHz."""
-
-BHYVE_MAX_RATIO = 15
-"""bhyve (AMD) refuses a scaled guest frequency of 15x the host's or more."""
 
 
 class ScalingUnsupported(RatioOutOfRange):

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .conversions import NS_PER_S
+from .conversions import NS_PER_S, ns_to_ticks
 from .errors import U64_MAX, InvalidInput, TscMathError, check_int, check_u64
 from .guest import Vm, anchor_vm
 from .hosts import I64_MAX, Host, check_i64
@@ -136,7 +136,7 @@ def calc_tsc_delta(migrate_delta_ns: int, guest_hz: int) -> int:
     """
     delta = check_int("migrate_delta_ns", migrate_delta_ns, 0, None)
     hz = check_int("guest_hz", guest_hz, 1, U64_MAX)
-    ticks = delta * hz // NS_PER_S
+    ticks = ns_to_ticks(delta, hz)
     if ticks > U64_MAX:
         raise TimeAdjustOverflow(
             f"tsc delta for migrate_delta_ns = {delta} at guest_hz = {hz} is {ticks}, "
@@ -286,7 +286,7 @@ def import_time_data(
             f"data.hrtime = {data.hrtime} is later than host {host.name}'s hrtime {now_hrtime} "
             f"at true_ns_of_write = {true_ns_of_write}: time data from the future is refused"
         )
-    latency_ticks = (now_hrtime - data.hrtime) * data.guest_freq // NS_PER_S
+    latency_ticks = ns_to_ticks(now_hrtime - data.hrtime, data.guest_freq)
     base = (data.guest_tsc + latency_ticks) & U64_MAX
     if boot_ns is None:
         boot_ns = host.boot_ns + data.boot_hrtime
