@@ -4,7 +4,7 @@
 migrations at random frames. For each, both paths do the whole job a settings change asks:
 
 * **playground**: ``Playground.set_settings`` on the real widget objects: validate, run the
-  model (:mod:`tscmath.timeline`), redraw the five SVG clocks, the SVG error plot and the
+  model (:mod:`tscmath.migration.timeline`), redraw the five SVG clocks, the SVG error plot and the
   multiplier/offset readout into their HTML widgets;
 * **baseline**: what ``ipywidgets.interact`` with matplotlib does: recompute the same
   scenario, create a new matplotlib figure with the five clocks and the error plot, render
@@ -31,9 +31,10 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from tscmath.clockface import format_duration_ns, hand_angles  # noqa: E402
-from tscmath.playground import Playground  # noqa: E402
-from tscmath.playground_state import (  # noqa: E402
+from tscmath.migration.strategies import Strategy  # noqa: E402
+from tscmath.playground._clockface import format_duration_ns, hand_angles  # noqa: E402
+from tscmath.playground.app import Playground  # noqa: E402
+from tscmath.playground.state import (  # noqa: E402
     GUEST_BOOT_NS,
     MAX_HOPS,
     N_SAMPLES,
@@ -41,7 +42,6 @@ from tscmath.playground_state import (  # noqa: E402
     evaluate,
 )
 from tscmath.plotting import PALETTE, apply_style  # noqa: E402
-from tscmath.strategies import Strategy  # noqa: E402
 
 RUNS = 200
 SEED = 2026

@@ -1,4 +1,4 @@
-"""Throughput of tscmath.timeline.simulate_timeline: 10**5 samples around a migration.
+"""Throughput of tscmath.migration.timeline.simulate_timeline: 10**5 samples around a migration.
 
 Prints the median time of simulate_timeline (vectorized, exact uint64) and, as a baseline
 in the same process, a plain Python-int loop over the scalar model (Vm.guest_tsc_at,
@@ -14,9 +14,9 @@ import statistics
 import time
 
 from tscmath import AMD_SVM
-from tscmath.hosts import Host
-from tscmath.strategies import Strategy
-from tscmath.timeline import Hop, simulate_timeline
+from tscmath.migration.hosts import Host
+from tscmath.migration.strategies import Strategy
+from tscmath.migration.timeline import Hop, simulate_timeline
 
 G = 10**9
 N = 100_000

@@ -8,9 +8,32 @@ The one equation behind everything::
 All TSC arithmetic here is integer arithmetic on Python ints or exact ``uint64`` numpy arrays;
 bad input raises a :class:`ValueError` subclass that names the parameter.
 
-``import tscmath`` stays light: numpy is imported only when :func:`scale_array` is first used,
-and sympy, matplotlib and ipywidgets only by the modules that need them
-(``tscmath.symbolic``, ``tscmath.plotting``, ``tscmath.playground``).
+A map of the package
+--------------------
+The core, what ``import tscmath as tm`` gives (no numpy, sympy or matplotlib on import):
+
+==========================  ===========================================================
+``errors``                  the exceptions (all ``ValueError``) and the checks that raise them
+``formats``                 fixed-point formats of the multiplier: AMD 8.32, Intel 16.48
+``scaling``                 the multiplier, the 128-bit scale, effective rate, drift
+``offsets``                 the u64 offset, ``guest_tsc``, signed/unsigned views
+``conversions``             ticks <-> nanoseconds, multiply first
+``limits``                  the limits real hypervisors put on rates (bhyve, KVM)
+``vectorized``              ``scale_array``: the scale on numpy ``uint64`` arrays, exact
+==========================  ===========================================================
+
+Shared by every chapter: ``plotting`` (palette, figure style), ``symbolic`` (SymPy derivations).
+
+Subpackages, by role:
+
+==========================  ===========================================================
+``counter``                 the counter and its calibration (chapters 01-03)
+``accuracy``                bit fields, float and divide-first pitfalls, drift (04-05)
+``migration``               hosts, a guest on them, the migration protocol, strategies (06)
+``guest_view``              kvmclock, the Hyper-V page, what a guest OS does (08)
+``playground``              chapter 07's app: state machine, widget, recording
+``exercises``               checkers with feedback, the grader (every chapter, sets 09-10)
+==========================  ===========================================================
 
 Examples
 --------

@@ -1,0 +1,194 @@
+"""The student edition (tools/make_student.py): stubs run, no solution leaks, checks remain."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from ..conftest import NOTEBOOKS, ROOT, notebook_paths
+from .test_exercises import exercise_section_start
+
+spec = importlib.util.spec_from_file_location("make_student", ROOT / "tools" / "make_student.py")
+make_student = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(make_student)
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    """The student edition of every notebook, written once into a temporary folder."""
+    out = tmp_path_factory.mktemp("student")
+    written = make_student.write_student_edition(notebook_paths(), out)
+    return out, dict((p.name, n) for p, n in written)
+
+
+def _lines(cells) -> set[str]:
+    return {line.strip() for cell in cells for line in cell.source.splitlines() if line.strip()}
+
+
+def _solution_notebooks():
+    return [
+        p
+        for p in notebook_paths()
+        if any(make_student.is_solution(c) for c in nbformat.read(p, 4).cells)
+    ]
+
+
+def test_every_notebook_gets_a_student_copy(edition):
+    out, written = edition
+    assert sorted(written) == [p.name for p in notebook_paths()]
+    assert sum(written.values()) >= 14  # notebooks 09 and 10 alone have 14 solutions
+
+
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.name)
+def test_student_copy_has_no_solution_text_and_keeps_everything_else(edition, path):
+    out, _ = edition
+    source = nbformat.read(path, as_version=4)
+    student = nbformat.read(out / path.name, as_version=4)
+    nbformat.validate(student)
+    others = [c for c in source.cells if not make_student.is_solution(c)]
+    kept_elsewhere = _lines(others)
+    student_lines = _lines(student.cells)
+    for cell in source.cells:
+        if not make_student.is_solution(cell):
+            continue
+        allowed = make_student.stub_lines(cell.source) | kept_elsewhere
+        leaked = [
+            line
+            for line in cell.source.splitlines()
+            if line.strip() and line.strip() not in allowed and line.strip() in student_lines
+        ]
+        assert not leaked, f"{path.name}: solution lines in the student edition: {leaked}"
+    # Every non-solution cell is there unchanged, in order; every code cell has no output.
+    student_sources = [c.source for c in student.cells]
+    positions = [student_sources.index(c.source) for c in others]
+    assert positions == sorted(positions)
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.parametrize("path", _solution_notebooks(), ids=lambda p: p.name)
+def test_student_notebook_runs_and_every_check_says_not_answered(edition, path):
+    out, _ = edition
+    nb = nbformat.read(out / path.name, as_version=4)
+    # A chapter's "Exercises" section runs on its own; the cells before it are identical to
+    # the source (checked above), which tests/notebooks/test_notebooks_execute.py executes.
+    nb.cells = nb.cells[exercise_section_start(nb) :]
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    ).execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, errors
+    stubs = [i for i, c in enumerate(nb.cells) if make_student.is_solution(c)]
+    assert stubs
+    for i in stubs:
+        check_cell = nb.cells[i + 1]
+        texts = [o["data"]["text/plain"] for o in check_cell.outputs if "data" in o]
+        assert texts and texts[0].startswith("[Not answered]"), (check_cell.source, texts)
+
+
+def test_stub_for_code_keeps_names_and_signatures_and_runs():
+    source = '''import math
+from fractions import Fraction
+
+def helper(a, b=2):
+    """Add."""
+    return a + b
+
+@staticmethod
+def decorated(x):
+    # a comment first
+    return x
+
+def one_liner(y): return y * 2
+
+low, (high, rest) = 1, (2, 3)
+answer: int = helper(low, high)
+answer += 1
+'''
+    stub = make_student.stub_for_code(source)
+    namespace: dict = {}
+    exec(compile(stub, "stub", "exec"), namespace)
+    assert namespace["answer"] is Ellipsis and namespace["low"] is Ellipsis
+    assert namespace["high"] is Ellipsis and namespace["rest"] is Ellipsis
+    for name, args in [("helper", (1,)), ("one_liner", (1,))]:
+        with pytest.raises(NotImplementedError):
+            namespace[name](*args)
+    assert '    """Add."""' in stub and "@staticmethod" in stub
+    assert "return a + b" not in stub and "import math" not in stub
+    assert stub.count("answer = ...") == 1
+
+
+def test_stub_for_unparsable_code_is_a_comment():
+    assert make_student.stub_for_code("def broken(:\n") == make_student.ANSWER_MARK
+
+
+def test_markdown_solutions_and_details():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## Check your understanding\nQ?\n<details>A.</details>"),
+        nbformat.v4.new_markdown_cell(
+            "The answer is 42 because ...", metadata={"tags": ["solution"]}
+        ),
+        nbformat.v4.new_code_cell("x = 1", outputs=[], execution_count=3),
+    ]
+    kept, count = make_student.student_notebook(nb)
+    assert count == 1 and "<details>A.</details>" in kept.cells[1].source
+    assert kept.cells[2].source == make_student.MARKDOWN_STUB
+    assert kept.cells[3].execution_count is None
+    removed, _ = make_student.student_notebook(nb, keep_details=False)
+    assert "<details>" not in removed.cells[1].source and "Q?" in removed.cells[1].source
+    assert nb.cells[1].source.startswith("The answer is 42"), "the source must not be modified"
+
+
+def test_command_line_writes_the_edition(tmp_path):
+    target = NOTEBOOKS / "09-exercises-counting-and-scaling.ipynb"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tools" / "make_student.py"),
+            "--out",
+            str(tmp_path),
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "9 solution cell(s) stubbed" in run.stdout
+    assert (tmp_path / target.name).exists()
+
+
+def test_grading_restores_check_cells_and_scores_a_submission(edition, tmp_path):
+    from tscmath.exercises.grading import grade_notebook
+
+    out, _ = edition
+    name = "10-exercises-migration.ipynb"
+    nb = nbformat.read(out / name, as_version=4)
+    stubs = [i for i, c in enumerate(nb.cells) if make_student.is_solution(c)]
+    # A right answer, a wrong one, and a check cell edited to fake success.
+    nb.cells[stubs[0]].source = (
+        "delta_ns = (dst_wall[0] - src_wall[0]) * 10**9 + dst_wall[1] - src_wall[1]\n"
+        "tsc_delta = delta_ns * guest_hz // 10**9"
+    )
+    nb.cells[stubs[1]].source = "dst_offset = dst_host_tsc"
+    nb.cells[stubs[3]].source = "backwards_at_ms = 0"
+    nb.cells[stubs[3] + 1].source = 'print("[Correct] Exercise 10.4: trust me")'
+    submission = tmp_path / name
+    nbformat.write(nb, submission)
+    graded, error = grade_notebook(submission, NOTEBOOKS)
+    assert error is None
+    statuses = {g.exercise: g.status for g in graded}
+    assert statuses == {
+        "10.1": "correct",
+        "10.2": "wrong",
+        "10.3": "not answered",
+        "10.4": "wrong",
+        "10.5": "not answered",
+        "10.6": "not answered",
+    }

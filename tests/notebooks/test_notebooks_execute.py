@@ -1,0 +1,74 @@
+"""Every notebook runs top to bottom in a fresh kernel, deterministically."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from ..conftest import NOTEBOOKS, notebook_paths
+
+TIME_LIMIT_S = 10.0
+"""Each chapter's cells must run in at most this many seconds (kernel start-up not counted)."""
+
+
+def execute(path):
+    """Execute a notebook in a fresh python3 kernel from the notebooks folder; return it."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+        record_timing=True,
+    )
+    client.execute()
+    return nb
+
+
+def text_outputs(nb) -> list[str]:
+    """The printed text of the whole notebook plus each text/plain result, to compare two runs.
+
+    Stream text is joined into one string: under load ipykernel may flush a cell's prints late,
+    so the same text can land split across, or merged into, neighbouring cells' outputs.
+    """
+    streams, results = [], []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                streams.append(out.get("text", ""))
+            elif "data" in out and "text/plain" in out["data"]:
+                results.append(out["data"]["text/plain"])
+    return ["".join(streams), *results]
+
+
+def cells_seconds(nb) -> float:
+    """Seconds from the first cell starting to the last cell finishing (kernel start excluded)."""
+    stamps = [
+        cell.metadata["execution"]
+        for cell in nb.cells
+        if cell.cell_type == "code" and "execution" in cell.get("metadata", {})
+    ]
+    if not stamps:
+        return 0.0
+    start = datetime.fromisoformat(stamps[0]["iopub.execute_input"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(stamps[-1]["shell.execute_reply"].replace("Z", "+00:00"))
+    return (end - start).total_seconds()
+
+
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.name)
+def test_notebook_executes_deterministically_and_fast(path):
+    first = execute(path)
+    elapsed = cells_seconds(first)
+    errors = [
+        out
+        for cell in first.cells
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
+    assert not errors, errors
+    second = execute(path)
+    assert text_outputs(first) == text_outputs(second), f"{path.name} is not deterministic"
+    assert elapsed <= TIME_LIMIT_S, f"{path.name} took {elapsed:.1f} s (limit {TIME_LIMIT_S} s)"

@@ -1,0 +1,429 @@
+"""The static site (``make site``): built offline, and every page reads well in a real browser.
+
+Two sites are built with ``tools/build_site.py``:
+
+* the collection itself, into build/site (the folder ``make site`` uses, so its execution
+  cache is shared: after ``make site`` this build takes seconds);
+* a one-page fixture site, into build/site-fixture, from a notebook written here that holds
+  every kind of output the collection relies on (math, SymPy, a plot, a widget, a
+  ``to_jshtml`` animation, folded solutions), so the machinery is checked even before the
+  chapters that use it exist.
+
+Each page is served on 127.0.0.1 and opened in headless Chromium with every request that
+leaves 127.0.0.1 aborted and recorded. A page passes when it loads with no console error and
+no outside request, its math is typeset by MathJax (no raw ``$$`` or ``\\[`` left), its images
+load, its widgets render, its solutions are folded and its animations play.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import nbformat
+import pytest
+
+from ..conftest import BROWSER_ARGS, ROOT, notebook_paths
+
+BUILD = ROOT / "build"
+
+
+def _load_build_site():
+    spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_site = _load_build_site()
+
+
+# --- Staging: pure functions, no browser --------------------------------------------------------
+
+
+def _cell(kind: str, source: str, tags: list[str] | None = None) -> dict:
+    return {"cell_type": kind, "source": source, "metadata": {"tags": tags or []}}
+
+
+def test_solution_code_cells_are_folded_and_others_untouched():
+    nb = {
+        "cells": [
+            _cell("code", "answer = 42", ["solution"]),
+            _cell("code", "question = 1"),
+            _cell("code", "shown = 2", ["hide-input"]),
+        ]
+    }
+    cells = build_site.fold_solutions(nb)["cells"]
+    assert "hide-cell" in cells[0]["metadata"]["tags"]
+    assert cells[1]["metadata"]["tags"] == []
+    assert cells[2]["metadata"]["tags"] == ["hide-input"]
+    assert [c["source"] for c in cells] == ["answer = 42", "question = 1", "shown = 2"]
+
+
+def test_solution_markdown_becomes_a_collapsed_dropdown_that_survives_inner_fences():
+    text = "Use\n\n````python\nx = 1\n````\n\nand `y`."
+    cell = build_site.fold_solutions({"cells": [_cell("markdown", text, ["solution"])]})["cells"][0]
+    lines = cell["source"].splitlines()
+    fence = lines[0].split("{")[0]
+    assert set(fence) == {"`"} and len(fence) > 4, "the fence must outrun the inner ````"
+    assert lines[0].endswith("{admonition} Solution") and lines[1] == ":class: dropdown"
+    assert lines[-1] == fence
+    assert "\n".join(lines[2:-1]) == text
+
+
+def test_toc_lists_chapters_then_exercises_in_file_order():
+    names = ["00-start-here", "01-a", "07-playground", "09-exercises-b", "10-exercises-c"]
+    toc = build_site.toc_markdown([Path(f"{n}.ipynb") for n in names])
+    chapters, exercises = toc.split(":caption: Exercises")
+    assert ":caption: Chapters" in chapters
+    assert [n for n in names if n in chapters] == names[:3]
+    assert [n for n in names if n in exercises] == names[3:]
+
+
+def test_external_resources_are_detected(tmp_path):
+    (tmp_path / "a.html").write_text(
+        '<a href="https://example.org">ok, a link</a>\n'
+        '<link rel="stylesheet" href="https://cdn.example.org/x.css">\n'
+        '<script src="//cdn.example.org/x.js"></script>\n<img src="_static/x.png">\n'
+    )
+    found = build_site.external_resources(tmp_path)
+    assert len(found) == 2
+    assert "x.css" in found[0] and "x.js" in found[1]
+
+
+# --- Building ------------------------------------------------------------------------------------
+
+FIXTURE_CELLS = [
+    (
+        "markdown",
+        "# Site fixture\n\nInline math $M / 2^{F}$ and a display:\n\n"
+        "$$\\text{guest\\_tsc} = \\left\\lfloor \\frac{h \\cdot M}{2^{F}} \\right\\rfloor + o$$",
+        [],
+    ),
+    (
+        "code",
+        "import sympy as sp\n\nh, M = sp.symbols('h M')\nsp.Eq(sp.Symbol('g'), h * M / 2**32)",
+        [],
+    ),
+    (
+        "code",
+        "from IPython.display import Markdown\n\n"
+        "Markdown(r'A text/markdown output: $$g = \\frac{h M}{2^{32}}$$ and inline $M$.')",
+        [],
+    ),
+    (
+        "code",
+        "import matplotlib.pyplot as plt\nfrom tscmath.plotting import new_figure\n\n"
+        "fig, ax = new_figure()\nax.plot([0, 1, 2], [0, 1, 4], label='ticks')\n"
+        "ax.set_xlabel('time (s)')\nax.set_ylabel('TSC (ticks)')\nax.legend()\nplt.show()",
+        [],
+    ),
+    (
+        "code",
+        "from IPython.display import HTML\nfrom matplotlib.animation import FuncAnimation\n\n"
+        "fig, ax = new_figure(figsize=(3, 2), dpi=60)\n(line,) = ax.plot([], [], label='hand')\n"
+        "ax.set_xlim(0, 5)\nax.set_ylim(0, 5)\nax.set_xlabel('s')\nax.set_ylabel('ticks')\n"
+        "ax.legend()\n\n\ndef draw(i):\n    line.set_data([0, i], [0, i])\n    return (line,)\n\n\n"
+        "anim = FuncAnimation(fig, draw, frames=6, interval=100)\nplt.close(fig)\n"
+        "HTML(anim.to_jshtml())",
+        [],
+    ),
+    (
+        "code",
+        "import ipywidgets as w\n\nw.HBox([w.IntSlider(value=3, description='ticks'),\n"
+        "        w.Button(description='Run', icon='play')])",
+        [],
+    ),
+    ("markdown", "**Exercise.** What is $2^{32}$?", []),
+    ("code", "fixture_solution = 2**32\nfixture_solution", ["solution"]),
+    ("markdown", "The answer is $4294967296$, fixture-solution-text.", ["solution"]),
+]
+
+
+def _write_fixture_notebook(folder: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    for kind, source, tags in FIXTURE_CELLS:
+        make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+        cell = make(source)
+        cell.pop("id", None)
+        if tags:
+            cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+    nb.nbformat_minor = 4  # no cell ids: the text is the same on every run
+    text = nbformat.writes(nb) + "\n"
+    path = folder / "00-fixture.ipynb"
+    folder.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:  # unchanged: the build cache holds
+        path.write_text(text)
+
+
+@pytest.fixture(scope="module")
+def npm_or_assets() -> None:
+    """The build needs the pinned npm packages: installed already, or npm to fetch them."""
+    if not (build_site.NODE_MODULES / "mathjax").exists() and shutil.which("npm") is None:
+        message = "npm not found: the site needs it once to fetch MathJax (apt install npm)"
+        if os.environ.get("TSCMATH_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def collection_site(npm_or_assets) -> Path:
+    build_site.build(BUILD / "site", quiet=True)
+    return BUILD / "site"
+
+
+@pytest.fixture(scope="module")
+def fixture_site(npm_or_assets) -> Path:
+    notebooks = BUILD / "site-fixture-notebooks"
+    _write_fixture_notebook(notebooks)
+    build_site.build(BUILD / "site-fixture", notebooks=notebooks, quiet=True)
+    return BUILD / "site-fixture"
+
+
+# --- Browser -------------------------------------------------------------------------------------
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (signature of the base class)
+        pass
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One browser context that records console errors and blocks non-loopback requests."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route):
+        url = route.request.url
+        if urlsplit(url).scheme in {"data", "blob"} or urlsplit(url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser):
+    v = Visit(browser)
+    yield v
+    v.close()
+
+
+_TEXT_OUTSIDE_CODE = """() => {
+    const body = document.querySelector('main') || document.body;
+    const copy = body.cloneNode(true);
+    copy.querySelectorAll('pre, code, script, style, mjx-assistive-mml, .highlight')
+        .forEach(e => e.remove());
+    return copy.textContent;
+}"""
+
+_WAIT_FOR_MATH = """async () => {
+    if (!window.MathJax || !window.MathJax.startup) return 'no mathjax';
+    await window.MathJax.startup.promise;
+    return 'typeset';
+}"""
+
+_MATH_WITH_BACKSLASH = """() => Array.from(document.querySelectorAll('mjx-assistive-mml'))
+    .map(m => m.textContent).filter(t => t.includes('\\\\')).map(t => t.slice(0, 60))"""
+
+_BROKEN_IMAGES = """async () => {
+    const images = Array.from(document.images);
+    await Promise.all(images.map(i => i.decode().catch(() => null)));
+    return images.filter(i => !(i.complete && i.naturalWidth > 0))
+                 .map(i => (i.currentSrc || i.src).slice(0, 80));
+}"""
+
+
+def check_page(visit: Visit, url: str) -> dict:
+    """Open ``url`` and assert everything a reader needs is there; return what was found."""
+    page = visit.page
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    name = url.rsplit("/", 1)[-1] or "index.html"
+    math_nodes = page.locator(".math").count()
+    state = page.evaluate(_WAIT_FOR_MATH)
+    if math_nodes:
+        assert state == "typeset", f"{name}: {math_nodes} math elements but MathJax is {state}"
+        assert page.locator("mjx-container").count() >= math_nodes, f"{name}: math left raw"
+    assert page.locator("mjx-merror").count() == 0, f"{name}: MathJax reported a TeX error"
+    # A macro MathJax did not understand shows as its literal text (e.g. \_ in \text{}).
+    leaked = page.evaluate(_MATH_WITH_BACKSLASH)
+    assert leaked == [], f"{name}: TeX macros shown literally in {leaked}"
+    text = page.evaluate(_TEXT_OUTSIDE_CODE)
+    for raw in ("$$", "\\[", "\\(", "\\begin{"):
+        assert raw not in text, f"{name}: raw {raw!r} in the page text"
+    assert page.evaluate(_BROKEN_IMAGES) == [], f"{name}: images that did not load"
+    # A figure that was not drawn shows as its repr, e.g. "<Figure size 640x480 with 1 Axes>".
+    outputs = page.locator(".cell_output").all_inner_texts()
+    undrawn = [t for t in outputs if re.search(r"<Figure size \d+x\d+ with", t)]
+    assert undrawn == [], f"{name}: figures shown as text, not drawn: {undrawn}"
+    widgets = page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count()
+    if widgets:
+        page.wait_for_selector(".jupyter-widgets", state="attached", timeout=15_000)
+    # Cells tagged "solution" (myst-nb puts tags on the cell as classes) stay folded.
+    solutions = page.locator(".cell.tag_solution")
+    for i in range(solutions.count()):
+        cell = solutions.nth(i)
+        assert cell.locator("details").count() >= 1, f"{name}: solution cell {i} not foldable"
+        assert not cell.locator("details").first.evaluate("d => d.open"), f"{name}: open"
+        assert not cell.locator("pre").first.is_visible(), f"{name}: solution {i} shown"
+    dropdowns = page.locator(".admonition.dropdown")
+    for i in range(dropdowns.count()):
+        body = dropdowns.nth(i).locator("p").last
+        assert not body.is_visible(), f"{name}: dropdown {i} open by default"
+    assert visit.outside == [], f"{name}: requests left 127.0.0.1: {visit.outside}"
+    assert visit.errors == [], f"{name}: console errors: {visit.errors}"
+    return {"animations": page.locator(".animation").count(), "widgets": widgets}
+
+
+def check_animation_plays(visit: Visit, index: int = 0) -> None:
+    page = visit.page
+    animation = page.locator(".animation").nth(index)
+    animation.scroll_into_view_if_needed()
+    image = animation.locator("img").first
+    before = image.get_attribute("src")
+    play = animation.locator('button[title="Play"]')
+    assert play.locator("svg").count() == 1, "the Play button has no icon"
+    play.click()
+    page.wait_for_function(
+        "([img, src]) => img.getAttribute('src') !== src",
+        arg=[image.element_handle(), before],
+        timeout=10_000,
+    )
+    animation.locator('button[title="Pause"]').click()
+    assert visit.errors == [], f"console errors while playing: {visit.errors}"
+
+
+@pytest.mark.browser
+def test_fixture_page_math_plot_widget_solutions_and_animation(fixture_site, visit, artifacts_dir):
+    with serve(fixture_site) as base:
+        found = check_page(visit, base + "00-fixture.html")
+        assert found == {"animations": 1, "widgets": 1}
+        page = visit.page
+        plots = page.locator(".cell_output img:not(.animation img)")
+        assert plots.count() == 1, "the matplotlib plot is missing"
+        assert plots.first.evaluate("i => i.naturalWidth") > 200
+        page.screenshot(path=artifacts_dir / "site-fixture.png", full_page=True)
+        assert page.locator(".cell.tag_solution").count() == 1
+        hidden = page.get_by_text("fixture-solution-text")
+        assert not hidden.is_visible()
+        page.locator(".admonition.dropdown .admonition-title").first.click()
+        hidden.wait_for(state="visible", timeout=5_000)
+        summary = page.locator(".cell.tag_solution summary").first
+        assert "Show the solution" in summary.inner_text()
+        summary.click()
+        page.get_by_text("fixture_solution = 2**32").wait_for(state="visible", timeout=5_000)
+        check_animation_plays(visit)
+
+
+@pytest.mark.browser
+def test_collection_site_every_page_offline_and_in_order(collection_site, visit, artifacts_dir):
+    stems = [p.stem for p in notebook_paths()]
+    assert stems, "no notebooks"
+    for stem in stems:
+        assert (collection_site / f"{stem}.html").exists(), f"{stem} missing from the site"
+    animated = []
+    with serve(collection_site) as base:
+        check_page(visit, base + "index.html")
+        page = visit.page
+        nav = page.locator("nav.bd-docs-nav a.reference.internal")
+        hrefs = [nav.nth(i).get_attribute("href") for i in range(nav.count())]
+        in_nav = [h.split("#")[0].removesuffix(".html") for h in hrefs if h != "#"]
+        assert [s for s in in_nav if s in stems] == stems, "navigation lacks or misorders chapters"
+        page.screenshot(path=artifacts_dir / "site-landing.png", full_page=True)
+        for stem in stems:
+            found = check_page(visit, f"{base}{stem}.html")
+            if found["animations"]:
+                animated.append(stem)
+                check_animation_plays(visit)
+        playground = next((s for s in stems if s.startswith("07-")), None) or (
+            animated[0] if animated else None
+        )
+        if playground:
+            visit.page.goto(f"{base}{playground}.html", wait_until="load")
+            if animated and playground in animated:
+                visit.page.locator(".animation").first.scroll_into_view_if_needed()
+            visit.page.screenshot(path=artifacts_dir / "site-playground.png")
+    # Recorded for the report: which chapters carry an animation (07 should, once it lands).
+    (artifacts_dir / "site-animated-pages.json").write_text(json.dumps(animated))
+
+
+# --- A broken notebook fails the build -------------------------------------------------------
+
+
+def _one_cell_site(tmp_path: Path, kind: str, source: str) -> None:
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_markdown_cell("# Broken")]
+    make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
+    nb.cells.append(make(source))
+    nbformat.write(nb, notebooks / "00-broken.ipynb")
+    build_site.build(tmp_path / "site", notebooks=notebooks, quiet=True)
+
+
+@pytest.mark.slow
+def test_a_failing_cell_fails_the_build(tmp_path, npm_or_assets, capfd):
+    with pytest.raises(SystemExit, match="sphinx-build failed"):
+        _one_cell_site(tmp_path, "code", "raise RuntimeError('cell-failure-marker')")
+    assert "cell-failure-marker" in capfd.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_warning_fails_the_build(tmp_path, npm_or_assets, capfd):
+    with pytest.raises(SystemExit, match="sphinx-build failed"):
+        _one_cell_site(tmp_path, "markdown", "See [the missing chapter](99-missing.ipynb).")
+    assert "99-missing" in capfd.readouterr().err

@@ -1,0 +1,87 @@
+"""What dividing before multiplying costs: the classic integer-conversion mistake, measured.
+
+Converting ticks to nanoseconds is ``ticks * 10**9 / hz``. In integers the order matters:
+
+* right: ``ticks * 10**9 // hz`` (:func:`tscmath.ticks_to_ns`), one floor at the end;
+* wrong: ``ticks // hz * 10**9``, which floors to whole seconds first and throws away every
+  sub-second tick. Oxide's tsc-simulator (github.com/oxidecomputer/tsc-simulator, commit
+  30ef521) computes ``calc hrtime`` this way: 5,999,999,999 ticks at 3 GHz give 1 s.
+
+The same happens to a calibration ``pit_hz * tsc_ticks // pit_ticks`` written as
+``tsc_ticks // pit_ticks * pit_hz``. These functions compute the wrong forms on purpose, so a
+notebook can show how much they lose. Do not use them for anything else.
+
+Examples
+--------
+>>> ticks_to_ns_dividing_first(5_999_999_999, 3_000_000_000)
+1000000000
+>>> loss_ns(5_999_999_999, 3_000_000_000)
+999999999
+"""
+
+from __future__ import annotations
+
+from ..conversions import NS_PER_S, ticks_to_ns
+from ..errors import check_hz, check_int, check_nonnegative
+
+__all__ = [
+    "ticks_to_ns_dividing_first",
+    "loss_ns",
+    "worst_loss_ns",
+    "tsc_hz_dividing_first",
+]
+
+
+def ticks_to_ns_dividing_first(ticks: int, hz: int) -> int:
+    """The wrong conversion ``ticks // hz * 10**9`` (whole seconds only).
+
+    Examples
+    --------
+    >>> ticks_to_ns_dividing_first(2_999_999_999, 3_000_000_000)
+    0
+    """
+    ticks = check_nonnegative("ticks", ticks)
+    hz = check_hz("hz", hz)
+    return ticks // hz * NS_PER_S
+
+
+def loss_ns(ticks: int, hz: int) -> int:
+    """Nanoseconds the wrong order loses against :func:`tscmath.ticks_to_ns` (always ``>= 0``).
+
+    Examples
+    --------
+    >>> loss_ns(4_500_000_000, 3_000_000_000)
+    500000000
+    """
+    return ticks_to_ns(ticks, hz) - ticks_to_ns_dividing_first(ticks, hz)
+
+
+def worst_loss_ns(hz: int) -> int:
+    """The largest loss over all tick counts: one tick short of a whole second, converted.
+
+    Reached at ``ticks = k * hz + hz - 1`` for any ``k``: ``floor((hz - 1) * 10**9 / hz)``.
+
+    Examples
+    --------
+    >>> worst_loss_ns(3_000_000_000)
+    999999999
+    """
+    hz = check_hz("hz", hz)
+    return (hz - 1) * NS_PER_S // hz
+
+
+def tsc_hz_dividing_first(tsc_ticks: int, pit_ticks: int, pit_hz: int = 1_193_182) -> int:
+    """A PIT calibration in the wrong order, ``tsc_ticks // pit_ticks * pit_hz``.
+
+    The quotient is floored before it is scaled up, so the answer moves in steps of ``pit_hz``
+    Hz (compare :func:`tscmath.counter.calibration.tsc_hz_from_pit`).
+
+    Examples
+    --------
+    >>> tsc_hz_dividing_first(150_000_000, 59_659)   # multiply-first gives 3,000,005,028
+    2999659548
+    """
+    tsc_ticks = check_nonnegative("tsc_ticks", tsc_ticks)
+    pit_ticks = check_int("pit_ticks", pit_ticks, 1)
+    pit_hz = check_hz("pit_hz", pit_hz)
+    return tsc_ticks // pit_ticks * pit_hz

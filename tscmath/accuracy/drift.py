@@ -1,0 +1,84 @@
+"""How fast a scaled guest clock drifts: ticks per second, microseconds per day, over a grid.
+
+The hardware multiplier is truncated, ``M = floor(2**F * guest_hz / host_hz)``, so a scaled
+guest runs at ``host_hz * M / 2**F <= guest_hz``: it can only run slow, by less than
+``host_hz / 2**F`` ticks per second (:func:`drift_bound`). This module turns the exact drift
+of :func:`tscmath.drift_ticks_per_second` into the units people think in (µs per day) and
+tabulates it over many frequency pairs, exactly (Fractions). Convert to float only to plot.
+
+Examples
+--------
+>>> import tscmath as tm
+>>> d = tm.drift_ticks_per_second(2_994_374_000, 3_000_000_000, tm.AMD_SVM)
+>>> round(float(us_per_day(d, 2_994_374_000)), 1)
+13.4
+>>> d < drift_bound(3_000_000_000, tm.AMD_SVM)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from ..errors import RatioOutOfRange, check_hz
+from ..formats import FixedPointFormat
+from ..scaling import check_format, drift_ticks_per_second
+
+__all__ = ["SECONDS_PER_DAY", "us_per_day", "drift_bound", "drift_grid"]
+
+SECONDS_PER_DAY = 86_400
+"""Seconds in a day (no leap seconds)."""
+
+
+def us_per_day(ticks_per_second: Fraction | int, guest_hz: int) -> Fraction:
+    """Convert a drift in guest ticks per second to microseconds per day, exactly.
+
+    Examples
+    --------
+    >>> us_per_day(3, 3_000_000_000)   # 1 ns/s
+    Fraction(432, 5)
+    """
+    guest_hz = check_hz("guest_hz", guest_hz)
+    return Fraction(ticks_per_second) * SECONDS_PER_DAY * 10**6 / guest_hz
+
+
+def drift_bound(host_hz: int, fmt: FixedPointFormat) -> Fraction:
+    """The bound ``host_hz / 2**F`` ticks per second: truncation drift is always below it.
+
+    Examples
+    --------
+    >>> import tscmath as tm
+    >>> drift_bound(4_294_967_296, tm.AMD_SVM)
+    Fraction(1, 1)
+    """
+    host_hz = check_hz("host_hz", host_hz)
+    fmt = check_format(fmt)
+    return Fraction(host_hz, fmt.one)
+
+
+def drift_grid(
+    guest_hzs: Sequence[int], host_hzs: Sequence[int], fmt: FixedPointFormat
+) -> list[list[Fraction | None]]:
+    """Drift in µs/day for every (guest, host) pair: rows are guests, columns hosts.
+
+    A pair whose ratio ``fmt`` cannot hold gives ``None``.
+
+    Examples
+    --------
+    >>> import tscmath as tm
+    >>> grid = drift_grid([3_000_000_000], [3_000_000_000, 2_000_000_000], tm.AMD_SVM)
+    >>> grid[0][0], grid[0][1]
+    (Fraction(0, 1), Fraction(0, 1))
+    """
+    fmt = check_format(fmt)
+    rows: list[list[Fraction | None]] = []
+    for guest in guest_hzs:
+        row: list[Fraction | None] = []
+        for host in host_hzs:
+            try:
+                row.append(us_per_day(drift_ticks_per_second(guest, host, fmt), guest))
+            except RatioOutOfRange:
+                row.append(None)
+        rows.append(row)
+    return rows

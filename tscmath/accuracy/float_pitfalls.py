@@ -1,0 +1,125 @@
+"""Why float64 is the wrong tool for TSC scaling: count its wrong answers against the exact scale.
+
+A float64 carries 53 significant bits. A TSC value above ``2**53`` (about 35 days of uptime at
+3 GHz) cannot even be stored exactly, and ``tsc * (M / 2**F)`` rounds twice more (the ratio and
+the product). :func:`scale_float64` computes the scale the tempting way;
+:func:`compare_with_exact` counts how many of its results differ from
+:func:`tscmath.scale_array` (exact, integer) and by how many ticks.
+
+Floats appear here only to show what goes wrong with them.
+
+Examples
+--------
+>>> import numpy as np
+>>> from tscmath import AMD_SVM, multiplier
+>>> m = multiplier(2_000_000_000, 3_000_000_000, AMD_SVM)
+>>> tsc = np.array([3_000_000_000, 2**60 + 12_345], dtype=np.uint64)
+>>> summary = compare_with_exact(tsc, m, AMD_SVM)
+>>> summary.wrong, summary.total
+(1, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InvalidInput
+from ..formats import FixedPointFormat
+from ..scaling import check_format, check_multiplier
+from ..vectorized import as_u64_array, scale_array
+
+__all__ = ["FloatComparison", "scale_float64", "abs_difference", "compare_with_exact"]
+
+_TWO_64 = float(2**64)
+
+
+def scale_float64(tsc: object, mult: int, fmt: FixedPointFormat) -> np.ndarray:
+    """The scale computed in float64, ``floor(float(tsc) * (mult / 2**F))``, as ``uint64``.
+
+    This is the *wrong* way, kept to measure how wrong it is.
+
+    Raises
+    ------
+    InvalidInput
+        If a float result does not fit in 64 bits (no silent wrap).
+
+    Examples
+    --------
+    >>> from tscmath import INTEL_VMX
+    >>> int(scale_float64([2**53 + 1], INTEL_VMX.one, INTEL_VMX)[0]) == 2**53  # lost a tick
+    True
+    """
+    fmt = check_format(fmt)
+    mult = check_multiplier(mult, fmt)
+    t = as_u64_array("tsc", tsc)
+    result = np.floor(t.astype(np.float64) * (mult / fmt.one))
+    if result.size and float(result.max()) >= _TWO_64:
+        raise InvalidInput(
+            f"scale_float64: a float64 result is >= 2**64 for mult={mult:#x} in {fmt.name}; "
+            "use smaller tsc values"
+        )
+    return result.astype(np.uint64)
+
+
+def abs_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``|a - b|`` element by element for two ``uint64`` arrays, exact (no wrap, no float).
+
+    Examples
+    --------
+    >>> abs_difference(np.array([5, 2**64 - 1], dtype=np.uint64), np.array([7, 0], dtype=np.uint64))
+    array([                   2, 18446744073709551615], dtype=uint64)
+    """
+    return np.where(a >= b, a - b, b - a)
+
+
+@dataclass(frozen=True)
+class FloatComparison:
+    """How float64 scaling compares with the exact integer scale.
+
+    Attributes
+    ----------
+    total : int
+        Values compared.
+    wrong : int
+        Values where float64 differs from the exact result.
+    too_high, too_low : int
+        Of those, how many float64 put above / below the exact result.
+    max_error_ticks : int
+        Largest ``|float64 - exact|`` in ticks.
+    """
+
+    total: int
+    wrong: int
+    too_high: int
+    too_low: int
+    max_error_ticks: int
+
+    @property
+    def wrong_fraction(self) -> float:
+        """``wrong / total`` (a float, for display)."""
+        return self.wrong / self.total if self.total else 0.0
+
+
+def compare_with_exact(tsc: object, mult: int, fmt: FixedPointFormat) -> FloatComparison:
+    """Compare :func:`scale_float64` with the exact :func:`tscmath.scale_array` on ``tsc``.
+
+    Examples
+    --------
+    >>> from tscmath import AMD_SVM
+    >>> compare_with_exact([0, 1, 2], AMD_SVM.one, AMD_SVM).wrong
+    0
+    """
+    fmt = check_format(fmt)
+    t = as_u64_array("tsc", tsc)
+    exact = scale_array(t, mult, fmt)
+    approx = scale_float64(t, mult, fmt)
+    diff = abs_difference(approx, exact)
+    return FloatComparison(
+        total=int(t.size),
+        wrong=int(np.count_nonzero(diff)),
+        too_high=int(np.count_nonzero(approx > exact)),
+        too_low=int(np.count_nonzero(approx < exact)),
+        max_error_ticks=int(diff.max()) if diff.size else 0,
+    )

@@ -1,0 +1,168 @@
+"""The Hyper-V reference TSC page: guest TSC ticks to 100 ns units with one 0.64 multiply.
+
+A Windows (or Linux ``hyperv_clocksource_tsc_page``) guest reads a page the hypervisor
+fills in (Hyper-V TLFS "reference TSC page") and computes::
+
+    time_100ns = ((tsc * scale) >> 64) + offset          (mod 2**64)
+
+``scale`` is a pure 0.64 fraction (:data:`tscmath.HYPERV_REFERENCE`) meaning 10**7 / guest_hz.
+propolis (``lib/propolis/src/enlightenment/hyperv/tsc.rs``, ``guest_freq_to_scale``) sets
+``scale = floor((10_000_000 << 64) / guest_freq)`` and ``offset = 0`` (bhyve already offsets the
+guest TSC so it starts at 0 at boot), and writes ``sequence = 0`` ("do not use this page")
+when the scale does not fit 64 bits, which happens exactly when ``guest_freq <= 10 MHz``.
+A reader reads ``sequence``, the fields, then ``sequence`` again, and retries if it changed.
+
+Examples
+--------
+>>> page = reference_page(2_500_000_000)
+>>> page.sequence, page.scale
+(1, 73786976294838206)
+>>> read_100ns(page, 2_500_000_000)  # one second of guest ticks, in 100 ns units
+9999999
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..errors import U64_MAX, check_hz, check_int, check_u64
+from ..formats import HYPERV_REFERENCE
+from ..scaling import scale as fixed_scale
+
+__all__ = [
+    "REFERENCE_HZ",
+    "ReferenceTscPage",
+    "guest_freq_to_scale",
+    "reference_page",
+    "read_100ns",
+    "exact_100ns",
+    "rescaled_page",
+]
+
+REFERENCE_HZ = 10_000_000
+"""The reference clock ticks in 100 ns units: 10**7 per second."""
+
+_S64_MIN, _S64_MAX = -(1 << 63), (1 << 63) - 1
+_U32_MAX = (1 << 32) - 1
+
+
+@dataclass(frozen=True)
+class ReferenceTscPage:
+    """The fields of the reference TSC page a guest uses (TLFS; propolis ``ReferenceTscPage``).
+
+    Parameters
+    ----------
+    sequence : int
+        u32; 0 means "invalid, fall back to another clock"; changes on every rewrite.
+    scale : int
+        u64 0.64 fixed-point multiplier, 100 ns units per guest TSC tick.
+    offset : int
+        s64 offset in 100 ns units added after scaling.
+
+    Examples
+    --------
+    >>> ReferenceTscPage(sequence=1, scale=1 << 63, offset=-5).offset
+    -5
+    """
+
+    sequence: int
+    scale: int
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        check_int("sequence", self.sequence, 0, _U32_MAX)
+        check_u64("scale", self.scale)
+        check_int("offset", self.offset, _S64_MIN, _S64_MAX)
+
+    @property
+    def valid(self) -> bool:
+        """True unless ``sequence`` is 0 (the page must not be used)."""
+        return self.sequence != 0
+
+
+def guest_freq_to_scale(guest_hz: int) -> int | None:
+    """``floor((10**7 << 64) / guest_hz)``, or ``None`` when that does not fit 64 bits.
+
+    Examples
+    --------
+    >>> hex(guest_freq_to_scale(1_000_000_000))
+    '0x28f5c28f5c28f5c'
+    >>> guest_freq_to_scale(10_000_000) is None  # exactly 1.0: needs bit 64
+    True
+    """
+    guest_hz = check_hz("guest_hz", guest_hz)
+    scale = (REFERENCE_HZ << 64) // guest_hz
+    return None if scale >> 64 else scale
+
+
+def reference_page(guest_hz: int) -> ReferenceTscPage:
+    """The page propolis writes for a guest TSC of ``guest_hz``: sequence 1, or 0 if disabled.
+
+    Examples
+    --------
+    >>> reference_page(5_000_000)
+    ReferenceTscPage(sequence=0, scale=0, offset=0)
+    """
+    scale = guest_freq_to_scale(guest_hz)
+    if scale is None:
+        return ReferenceTscPage(sequence=0, scale=0, offset=0)
+    return ReferenceTscPage(sequence=1, scale=scale, offset=0)
+
+
+def read_100ns(page: ReferenceTscPage, tsc: int) -> int | None:
+    """Guest time in 100 ns units at guest TSC ``tsc``, or ``None`` if the page is invalid.
+
+    ``((tsc * scale) >> 64) + offset`` with a 128-bit product, the sum wrapping mod 2**64
+    (Linux ``hv_read_tsc_page_tsc`` returns ``U64_MAX`` for an invalid page; here ``None``).
+
+    Examples
+    --------
+    >>> read_100ns(reference_page(3_000_000_000), 3_000_000_000 * 60)  # one minute
+    599999999
+    """
+    tsc = check_u64("tsc", tsc)
+    if not page.valid or page.scale == 0:
+        return None
+    return (fixed_scale(tsc, page.scale, HYPERV_REFERENCE) + page.offset) & U64_MAX
+
+
+def exact_100ns(tsc: int, guest_hz: int) -> Fraction:
+    """The exact time ``tsc * 10**7 / guest_hz`` in 100 ns units, for comparison.
+
+    Examples
+    --------
+    >>> exact_100ns(3_000_000_000 * 60, 3_000_000_000)
+    Fraction(600000000, 1)
+    """
+    return Fraction(check_u64("tsc", tsc) * REFERENCE_HZ, check_hz("guest_hz", guest_hz))
+
+
+def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> ReferenceTscPage:
+    """Rewrite ``page`` for a new guest TSC frequency so reference time stays continuous.
+
+    Needed only by a hypervisor that lets the guest-visible TSC frequency change (no TSC
+    scaling on the destination): at guest TSC ``tsc_now`` the old page and the new page
+    must read the same time, so ``offset = t_now - ((tsc_now * new_scale) >> 64)``, and
+    ``sequence`` moves on (skipping 0). propolis never needs this: it keeps the guest
+    frequency and TSC continuous, so its page stays valid unchanged across a migration.
+
+    Examples
+    --------
+    >>> old = reference_page(3_000_000_000)
+    >>> new = rescaled_page(old, 3_000_000_000 * 10, 2_000_000_000)
+    >>> read_100ns(old, 30_000_000_000) == read_100ns(new, 30_000_000_000)
+    True
+    >>> new.sequence
+    2
+    """
+    tsc_now = check_u64("tsc_now", tsc_now)
+    now = read_100ns(page, tsc_now)
+    new_scale = guest_freq_to_scale(new_guest_hz)
+    if now is None or new_scale is None:
+        return ReferenceTscPage(sequence=0, scale=0, offset=0)
+    offset = now - fixed_scale(tsc_now, new_scale, HYPERV_REFERENCE)
+    if not _S64_MIN <= offset <= _S64_MAX:
+        return ReferenceTscPage(sequence=0, scale=0, offset=0)
+    sequence = (page.sequence + 1) & _U32_MAX or 1
+    return ReferenceTscPage(sequence=sequence, scale=new_scale, offset=offset)

@@ -1,0 +1,153 @@
+"""A whole-second replay of Oxide's tsc-simulator ``simulate`` command.
+
+The tool (github.com/oxidecomputer/tsc-simulator, ``src/main.rs`` ``cmd_simulate`` and
+``src/math.rs`` ``guest_tsc``/``calc_tsc_offset``/``tsc_incr``, read at commits 1c0cd55
+and 88aeca4) boots a guest at ``t = 0`` on a host whose TSC is ``host_tsc0`` and steps time
+in whole seconds, each host TSC advancing by exactly its frequency per second. A migration
+``(t, host_tsc, host_hz)`` moves the guest at second ``t`` to a host whose TSC reads
+``host_tsc`` then, with zero blackout: the guest is re-anchored on the new host at the last
+value it had on the old one. For each host the tool prints one row per second from the
+host's start to its end (the next host's start, or the duration) *inclusive*, so a migration
+instant appears twice: last on the old host, then first on the new one.
+
+Each row's guest TSC is computed as the tool does, from scratch:
+``scale(cur_host_tsc, M) + offset`` with ``offset = initial_guest_tsc -
+scale(initial_host_tsc, M)`` as a *signed* 64-bit number and ``M = floor(2**F * guest_hz /
+host_hz)``. Where the tool stops with an error (a scaled TSC over 64 bits, an offset whose
+magnitude needs bit 63, a guest TSC outside ``[0, 2**64)``), this raises
+:class:`tscmath.ScaleOverflow` or :class:`tscmath.InvalidInput`.
+
+Rows are ``(t_s, host_tsc, guest_tsc)``; the tool prints the guest TSC before the host's.
+
+Examples
+--------
+>>> rows = replay_simulator(2, 10**9, 10**9, 10**9, [(1, 5 * 10**9, 2 * 10**9)])
+>>> for row in rows:
+...     print(row)
+(0, 1000000000, 0)
+(1, 2000000000, 1000000000)
+(1, 5000000000, 1000000000)
+(2, 7000000000, 2000000000)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import U64_MAX, InvalidInput, ScaleOverflow, check_hz, check_int, check_u64
+from ..formats import AMD_SVM, FixedPointFormat
+from ..scaling import check_format, multiplier, scale
+
+__all__ = ["replay_simulator", "sim_guest_tsc"]
+
+
+def _sim_offset(initial_host_tsc: int, initial_guest_tsc: int, mult: int, fmt) -> int:
+    """tsc-simulator ``calc_tsc_offset``: ``initial_guest - scale(initial_host)`` as an i64."""
+    scaled = scale(initial_host_tsc, mult, fmt)  # ScaleOverflow, as the tool's check
+    diff = initial_guest_tsc - scaled
+    if abs(diff) >> 63:
+        raise InvalidInput(
+            f"offset initial_guest_tsc - scale(initial_host_tsc) = {diff} needs bit 63: the "
+            "tsc-simulator refuses it"
+        )
+    return diff
+
+
+def sim_guest_tsc(
+    initial_host_tsc: int,
+    initial_guest_tsc: int,
+    host_hz: int,
+    guest_hz: int,
+    cur_host_tsc: int,
+    fmt: FixedPointFormat = AMD_SVM,
+) -> int:
+    """tsc-simulator ``guest_tsc``: the guest TSC at ``cur_host_tsc``, anchored as given.
+
+    Examples
+    --------
+    >>> sim_guest_tsc(9_000_000_000, 0, 3_000_000_000, 2_000_000_000, 12_000_000_000)
+    2000000000
+    """
+    fmt = check_format(fmt)
+    mult = multiplier(guest_hz, host_hz, fmt)
+    offset = _sim_offset(
+        check_u64("initial_host_tsc", initial_host_tsc),
+        check_u64("initial_guest_tsc", initial_guest_tsc),
+        mult,
+        fmt,
+    )
+    value = scale(check_u64("cur_host_tsc", cur_host_tsc), mult, fmt) + offset
+    if not 0 <= value <= U64_MAX:
+        raise ScaleOverflow(
+            f"guest TSC scale(cur_host_tsc) + offset = {value} is outside [0, 2**64 - 1]: "
+            "the tsc-simulator refuses it"
+        )
+    return value
+
+
+def replay_simulator(
+    duration_s: int,
+    host_tsc0: int,
+    host_hz: int,
+    guest_hz: int,
+    migrations: Sequence[tuple[int, int, int]] = (),
+    fmt: FixedPointFormat = AMD_SVM,
+) -> list[tuple[int, int, int]]:
+    """Replay ``tsc-simulator simulate``: one row per second and host, as the tool prints.
+
+    Parameters
+    ----------
+    duration_s : int
+        Last second simulated (rows for ``t = 0 .. duration_s`` inclusive).
+    host_tsc0, host_hz : int
+        First host's TSC at ``t = 0`` and its frequency (Hz).
+    guest_hz : int
+        Guest TSC frequency (Hz); it never changes.
+    migrations : sequence of (t_s, host_tsc, host_hz)
+        Each moves the guest at second ``t_s <= duration_s`` to a host whose TSC is
+        ``host_tsc`` then. Sorted by time like the tool does (a stable sort); equal times
+        are refused (the tool leaves that as a TODO).
+    fmt : FixedPointFormat
+        ``AMD_SVM`` (the tool's ``--arch amd``, default) or ``INTEL_VMX``.
+
+    Returns
+    -------
+    list of (t_s, host_tsc, guest_tsc)
+    """
+    duration_s = check_int("duration_s", duration_s, 0, None)
+    fmt = check_format(fmt)
+    guest_hz = check_hz("guest_hz", guest_hz)
+    hosts = [(0, check_u64("host_tsc0", host_tsc0), check_hz("host_hz", host_hz))]
+    for i, mig in enumerate(migrations):
+        try:
+            t_s, tsc, hz = mig
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                f"migrations[{i}] must be a (t_s, host_tsc, host_hz) triple; got {mig!r}"
+            ) from None
+        hosts.append(
+            (
+                check_int(f"migrations[{i}] t_s", t_s, 0, duration_s),
+                check_u64(f"migrations[{i}] host_tsc", tsc),
+                check_hz(f"migrations[{i}] host_hz", hz),
+            )
+        )
+    hosts.sort(key=lambda h: h[0])
+    starts = [h[0] for h in hosts]
+    if len(set(starts)) != len(starts):
+        raise InvalidInput(f"migrations must have distinct times, not 0; got starts {starts}")
+
+    rows: list[tuple[int, int, int]] = []
+    start_guest = 0
+    cur_guest = 0
+    for k, (start, start_host_tsc, hz) in enumerate(hosts):
+        end = hosts[k + 1][0] if k + 1 < len(hosts) else duration_s
+        cur_host = start_host_tsc
+        for t in range(start, end + 1):
+            cur_guest = sim_guest_tsc(start_host_tsc, start_guest, hz, guest_hz, cur_host, fmt)
+            rows.append((t, cur_host, cur_guest))
+            cur_host += hz  # tsc_incr; the tool's u64 add would overflow past 2**64 - 1
+            if cur_host > U64_MAX and t < end:
+                raise ScaleOverflow(f"host {k} TSC passes 2**64 - 1 at t = {t + 1} s")
+        start_guest = cur_guest
+    return rows

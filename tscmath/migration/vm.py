@@ -1,0 +1,295 @@
+"""Guests: a VM's TSC and the time it believes, on the host it runs on.
+
+A :class:`Vm` is the state a hypervisor programs for a guest on one host: the guest's
+nominal TSC frequency, the fixed-point multiplier ``M`` and the u64 offset, plus the
+``boot_hrtime`` bhyve keeps (host hrtime at which the guest booted). What the guest reads is
+the core equation ``guest_tsc = scale(host_tsc, M) + offset (mod 2**64)``; what it believes
+the time is follows from its TSC and the frequency it was told: ``floor(tsc * 1e9 / hz)``.
+
+``mult is None`` means scaling is not engaged: the guest TSC is ``host_tsc + offset`` and
+ticks at the host's rate whatever ``guest_hz`` says (a host without scaling, or the
+"offset only" strategy).
+
+The limits a real kernel enforces before programming a ratio (illumos bhyve,
+``usr/src/uts/intel/io/vmm/vmm.c`` and ``amd/svm.c`` ``svm_freq_ratio``) live in
+:func:`check_guest_frequency`: a host without scaling refuses any frequency but its own
+(bhyve: EPERM); a scaled guest must be at least 500 MHz and below 15x the host (EINVAL).
+
+Examples
+--------
+>>> from tscmath.migration.hosts import Host
+>>> a = Host("A", 3_000_000_000, tsc_at_zero=5_000_000)
+>>> vm = boot_guest(a, true_ns=2_000_000_000, guest_hz=2_000_000_000)
+>>> vm.guest_tsc_at(2_000_000_000), vm.guest_tsc_at(3_000_000_000)
+(0, 1999999999)
+>>> vm.guest_time_ns_at(3_000_000_000)
+999999999
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..conversions import NS_PER_S
+from ..errors import U64_MAX, InvalidInput, RatioOutOfRange, check_int, check_u64
+from ..formats import FixedPointFormat
+from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the real limits
+from ..offsets import guest_tsc, offset_for
+from ..scaling import check_multiplier, multiplier
+from .hosts import MAX_HZ, Host, check_i64
+
+__all__ = [
+    "BHYVE_MIN_GUEST_HZ",
+    "BHYVE_MAX_RATIO",
+    "ScalingUnsupported",
+    "Vm",
+    "check_guest_frequency",
+    "anchor_vm",
+    "boot_guest",
+    "ticks_to_ns_u64_array",
+]
+
+
+class ScalingUnsupported(RatioOutOfRange):
+    """The host cannot scale its TSC, so a guest frequency other than its own is refused."""
+
+
+def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool = True) -> int:
+    """Return ``guest_hz`` if ``host`` can run a guest at that frequency, else raise.
+
+    Parameters
+    ----------
+    guest_hz : int
+        Requested guest TSC frequency in Hz (``1 .. MAX_HZ``).
+    host : Host
+        The host that would run the guest.
+    enforce_limits : bool, optional
+        Apply bhyve's limits for a scaled guest: ``500 MHz <= guest_hz < 15 * host_hz``.
+
+    Raises
+    ------
+    ScalingUnsupported
+        ``host.fmt is None`` and ``guest_hz != host.tsc_hz``.
+    RatioOutOfRange
+        A bhyve limit is broken, or ``M`` does not fit ``host.fmt``.
+
+    Examples
+    --------
+    >>> from tscmath.migration.hosts import Host
+    >>> check_guest_frequency(2_000_000_000, Host("A", 3_000_000_000))
+    2000000000
+    >>> try:
+    ...     check_guest_frequency(400_000_000, Host("A", 3_000_000_000))
+    ... except RatioOutOfRange as err:
+    ...     print(str(err)[:60])
+    guest_hz = 400000000 is below bhyve's minimum scaled guest f
+    """
+    guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
+    if not isinstance(host, Host):
+        raise InvalidInput(f"host must be a Host; got {host!r}")
+    if guest_hz == host.tsc_hz:
+        return guest_hz
+    if host.fmt is None:
+        raise ScalingUnsupported(
+            f"guest_hz = {guest_hz} differs from host {host.name}'s TSC frequency "
+            f"{host.tsc_hz} Hz, and that host cannot scale its TSC (bhyve: EPERM)"
+        )
+    if enforce_limits:
+        if guest_hz < BHYVE_MIN_GUEST_HZ:
+            raise RatioOutOfRange(
+                f"guest_hz = {guest_hz} is below bhyve's minimum scaled guest frequency "
+                f"{BHYVE_MIN_GUEST_HZ} Hz (host {host.name} runs at {host.tsc_hz} Hz)"
+            )
+        if guest_hz >= BHYVE_MAX_RATIO * host.tsc_hz:
+            raise RatioOutOfRange(
+                f"guest_hz = {guest_hz} is not below {BHYVE_MAX_RATIO} x host {host.name}'s "
+                f"{host.tsc_hz} Hz = {BHYVE_MAX_RATIO * host.tsc_hz} Hz (bhyve limit, EINVAL)"
+            )
+    multiplier(guest_hz, host.tsc_hz, host.fmt)  # raises RatioOutOfRange if M does not fit
+    return guest_hz
+
+
+def ticks_to_ns_u64_array(ticks: np.ndarray, hz: int) -> np.ndarray:
+    """``floor(ticks * 10**9 / hz)`` for a uint64 array, exactly (``hz <= MAX_HZ``).
+
+    With ``ticks = q * hz + x`` (``x < hz``) and ``10**9 = 1953125 * 512``::
+
+        floor(ticks * 1e9 / hz) = q * 1e9 + 512 * a + floor(512 * b / hz)
+
+    where ``x * 1953125 = a * hz + b``. ``x * 1953125 < 2**64`` because ``hz <= 10**12``.
+    ``q * 1e9`` wraps modulo ``2**64`` only when the true answer does not fit 64 bits.
+
+    Examples
+    --------
+    >>> ticks_to_ns_u64_array(np.array([5_999_999_999], dtype=np.uint64), 3_000_000_000)
+    array([1999999999], dtype=uint64)
+    """
+    h = np.uint64(hz)
+    q = ticks // h  # division by a scalar: numpy uses libdivide; cheaper than np.divmod
+    x = ticks - q * h
+    x *= np.uint64(1_953_125)
+    a = x // h
+    x -= a * h  # b
+    x *= np.uint64(512)
+    x //= h
+    q *= np.uint64(NS_PER_S)
+    a *= np.uint64(512)
+    q += a
+    q += x
+    return q
+
+
+@dataclass(frozen=True)
+class Vm:
+    """A guest as programmed on one host.
+
+    Parameters
+    ----------
+    guest_hz : int
+        The guest's nominal TSC frequency (what it was told, what migrates), Hz.
+    host : Host
+        The host it runs on.
+    mult : int or None
+        The multiplier programmed in ``host.fmt``, or ``None`` when scaling is not used.
+    offset : int
+        The u64 TSC offset, in guest ticks.
+    boot_hrtime : int
+        Host hrtime at which the guest booted (bhyve's ``boot_hrtime``; negative when the
+        guest has been up longer than this host).
+    boot_ns : int
+        True time of the guest's boot: model bookkeeping, used to measure the guest's error.
+
+    Examples
+    --------
+    >>> from tscmath.migration.hosts import Host
+    >>> vm = Vm(1_000_000_000, Host("A", 1_000_000_000, fmt=None), None, 2**64 - 10, 0, 0)
+    >>> vm.guest_tsc_at(25)
+    15
+    """
+
+    guest_hz: int
+    host: Host
+    mult: int | None
+    offset: int
+    boot_hrtime: int
+    boot_ns: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guest_hz", check_int("guest_hz", self.guest_hz, 1, MAX_HZ))
+        if not isinstance(self.host, Host):
+            raise InvalidInput(f"host must be a Host; got {self.host!r}")
+        if self.mult is not None:
+            if self.host.fmt is None:
+                raise InvalidInput(
+                    f"mult must be None on host {self.host.name}, which cannot scale; "
+                    f"got {self.mult!r}"
+                )
+            object.__setattr__(self, "mult", check_multiplier(self.mult, self.host.fmt))
+        object.__setattr__(self, "offset", check_u64("offset", self.offset))
+        object.__setattr__(self, "boot_hrtime", check_i64("boot_hrtime", self.boot_hrtime))
+        object.__setattr__(self, "boot_ns", check_i64("boot_ns", self.boot_ns))
+
+    @property
+    def fmt(self) -> FixedPointFormat | None:
+        """The multiplier's format (the host's), or ``None`` when scaling is not used."""
+        return None if self.mult is None else self.host.fmt
+
+    def guest_tsc_from_host_tsc(self, host_tsc: int) -> int:
+        """What the guest reads when the host TSC is ``host_tsc``."""
+        if self.mult is None:
+            return (check_u64("host_tsc", host_tsc) + self.offset) & U64_MAX
+        return guest_tsc(host_tsc, self.mult, self.offset, self.host.fmt)
+
+    def guest_tsc_at(self, true_ns: int) -> int:
+        """The guest TSC at true time ``true_ns`` (hardware semantics: wraps mod 2**64)."""
+        return self.guest_tsc_from_host_tsc(self.host.tsc_at(true_ns))
+
+    def guest_time_ns_at(self, true_ns: int) -> int:
+        """The time since boot the guest believes: ``floor(guest_tsc * 1e9 / guest_hz)``."""
+        return self.guest_tsc_at(true_ns) * NS_PER_S // self.guest_hz
+
+    def error_ns_at(self, true_ns: int) -> int:
+        """Guest-believed time minus true time since the guest's boot (ns, signed)."""
+        return self.guest_time_ns_at(true_ns) - (check_i64("true_ns", true_ns) - self.boot_ns)
+
+    def guest_tsc_array(self, true_ns: object) -> np.ndarray:
+        """:meth:`guest_tsc_at` for an array of true times, exact, ``uint64``."""
+        from ..vectorized import scale_array
+
+        host_tsc = self.host.tsc_array(true_ns)
+        if self.mult is None:
+            out = host_tsc
+        else:
+            out = scale_array(host_tsc, self.mult, self.host.fmt, wrap=True)
+        out += np.uint64(self.offset)
+        return out
+
+
+def anchor_vm(
+    host: Host,
+    true_ns: int,
+    guest_hz: int,
+    guest_tsc_value: int,
+    *,
+    boot_hrtime: int,
+    boot_ns: int,
+    use_scaling: bool = True,
+    enforce_limits: bool = True,
+) -> Vm:
+    """Program a guest on ``host`` so that it reads ``guest_tsc_value`` at true time ``true_ns``.
+
+    ``M = floor(guest_hz * 2**F / host_hz)`` and ``offset = guest_tsc - scale(host_tsc, M)``
+    (mod 2**64). With ``use_scaling=False`` (or a host without scaling running a guest at
+    its own frequency) no multiplier is programmed and ``offset = guest_tsc - host_tsc``.
+
+    Examples
+    --------
+    >>> from tscmath.migration.hosts import Host
+    >>> b = Host("B", 2_000_000_000, tsc_at_zero=123)
+    >>> vm = anchor_vm(b, 10, 1_000_000_000, 77, boot_hrtime=0, boot_ns=0)
+    >>> vm.guest_tsc_at(10), hex(vm.mult)
+    (77, '0x80000000')
+    """
+    if not isinstance(host, Host):
+        raise InvalidInput(f"host must be a Host; got {host!r}")
+    host_tsc = host.tsc_at(true_ns)
+    g0 = check_u64("guest_tsc", guest_tsc_value)
+    if not use_scaling or (host.fmt is None and guest_hz == host.tsc_hz):
+        hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
+        offset = (g0 - host_tsc) & U64_MAX
+        return Vm(hz, host, None, offset, boot_hrtime, boot_ns)
+    hz = check_guest_frequency(guest_hz, host, enforce_limits=enforce_limits)
+    mult = multiplier(hz, host.tsc_hz, host.fmt)
+    offset = offset_for(host_tsc, g0, mult, host.fmt)
+    return Vm(hz, host, mult, offset, boot_hrtime, boot_ns)
+
+
+def boot_guest(
+    host: Host, true_ns: int, guest_hz: int | None = None, *, enforce_limits: bool = True
+) -> Vm:
+    """Boot a guest on ``host`` at true time ``true_ns``: its TSC reads 0 then.
+
+    ``offset = -scale(host TSC at boot, M)``; ``guest_hz`` defaults to the host's frequency.
+    A host without scaling refuses any other frequency (:class:`ScalingUnsupported`).
+
+    Examples
+    --------
+    >>> from tscmath.migration.hosts import Host
+    >>> vm = boot_guest(Host("A", 1_000_000_000, tsc_at_zero=500, boot_ns=-7), 100)
+    >>> vm.guest_tsc_at(100), vm.guest_tsc_at(1_100), vm.boot_hrtime
+    (0, 1000, 107)
+    """
+    if not isinstance(host, Host):
+        raise InvalidInput(f"host must be a Host; got {host!r}")
+    hz = host.tsc_hz if guest_hz is None else guest_hz
+    return anchor_vm(
+        host,
+        true_ns,
+        hz,
+        0,
+        boot_hrtime=host.hrtime_at(true_ns),
+        boot_ns=true_ns,
+        enforce_limits=enforce_limits,
+    )
