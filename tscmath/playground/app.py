@@ -66,7 +66,7 @@ log = logging.getLogger(__name__)
 # width) and narrower: the four boxes of controls (hosts A, B, C, the guest) sit in a grid
 # whose columns wrap (auto-fit, at least 200 px each); the actions wrap too; five 160 px
 # clocks in a row that wraps; the 516 px plot beside a 304 px readout (wrapping below it).
-_DESC = {"description_width": "108px"}
+_DESC = {"description_width": "122px"}
 _GRID_COLUMNS = "repeat(auto-fit, minmax(200px, 1fr))"
 _NOTE_HEIGHT = "46px"
 """Height kept for the strategy note or, in its place, the message: the plot below never
