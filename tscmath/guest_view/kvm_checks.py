@@ -2,12 +2,13 @@
 
 :mod:`tscmath.guest_view.kvm_live` runs a tiny guest on the machine's own ``/dev/kvm`` and
 returns a :class:`KvmSession`; :func:`load_recorded_session` returns the one recorded on this
-project's machines (``data/kvm_run.json``, written by ``tools/record_kvm_run.py``), for readers
+project's machines (``tscmath/guest_view/data/kvm_run.json``, written by
+``tools/record_kvm_run.py``), for readers
 without ``/dev/kvm``. Both go through the same pure checks here, so a reader on macOS checks
 the recorded run with the very code that checks a live one.
 
-What the checks claim, each from Linux ``arch/x86/kvm/x86.c`` (read at torvalds/linux, the
-``kvm_caps`` era, v6.x: ``kvm_guest_time_update``, ``__get_kvmclock``, ``set_tsc_khz``):
+What the checks claim, each from Linux ``arch/x86/kvm/x86.c`` (``kvm_guest_time_update``,
+``__get_kvmclock``, ``set_tsc_khz``; read at torvalds/linux in a v6.x copy):
 
 * the page's ``tsc_to_system_mul``/``tsc_shift`` are ``kvm_get_time_scale(NSEC_PER_SEC, tsc_khz
   * 1000)`` for the host's ``tsc_khz`` (:func:`tscmath.guest_view.pvclock.kvm_get_time_scale`);
@@ -471,7 +472,7 @@ def higher_rate_page_khz(session: KvmSession) -> int | None:
 
 
 def session_to_json(session: KvmSession) -> str:
-    """The session as JSON text (exact integers; the layout of ``data/kvm_run.json``)."""
+    """The session as JSON text (exact integers), as ``tscmath/guest_view/data/kvm_run.json``."""
     return json.dumps(asdict(session), indent=1, sort_keys=False) + "\n"
 
 

@@ -4,7 +4,7 @@ A driver of exactly the part of the Linux KVM API that chapter 08 needs, with th
 library only (``os``, ``fcntl``, ``mmap``, ``struct``, ``ctypes``). Every ioctl and struct keeps
 its name from Linux ``include/uapi/linux/kvm.h`` and ``arch/x86/include/uapi/asm/kvm.h``
 (numbers and layouts read at torvalds/linux; the calls as documented in
-``Documentation/virt/kvm/api.rst`` and, for ``KVM_VCPU_TSC_OFFSET``,
+``Documentation/virt/kvm/api.rst``; the TSC offset attribute in
 ``Documentation/virt/kvm/devices/vcpu.rst``). The ABI is stable: the numbers are the same in
 every kernel since each call appeared (``KVM_CLOCK_HOST_TSC``/``REALTIME`` and
 ``KVM_VCPU_TSC_OFFSET`` since Linux 5.16, commit 828ca89628bf).
