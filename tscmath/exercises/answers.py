@@ -1,10 +1,11 @@
 """Every exercise's expected answer, and the ways it can be written down: for leak tests.
 
-The checkers compute their expected values inside their functions; this module collects them
-in one place so that tests can search the site and the student edition for them. Each value is
-taken from the same :mod:`tscmath` computation as its checker, and a test
-(``tests/exercises/test_answers.py``) proves that every value listed here passes its checker,
-so the table cannot drift from the checkers.
+Each checker knows its expected answer and the values that would give it away
+(:attr:`~tscmath.exercises.core.Exercise.answer_values`); this module collects them for every
+exercise so that tests can search the site and the student edition for them, written in any
+of the ways a number is written (``625_000_002``, ``625,000,002``, ``0x2540_be42``, signed or
+as a u64). A test (``tests/exercises/test_answers.py``) proves that every expected answer
+passes its own checker.
 
 Coding exercises (09.6-09.8, 10.3) have no single value: their answer is a function.
 
@@ -21,7 +22,6 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -30,6 +30,7 @@ from .core import REGISTRY
 
 __all__ = [
     "CODING",
+    "answer_values",
     "expected_answer",
     "expected_answers",
     "is_coding",
@@ -50,65 +51,37 @@ def is_coding(exercise_id: str) -> bool:
     return exercise_id in CODING
 
 
-def _closure_value(func: Callable, name: str) -> Any:
-    """The value a closure captured under ``name`` (numeric_exercise's ``expected``)."""
-    names = func.__code__.co_freevars
-    if name not in names or func.__closure__ is None:
-        raise LookupError(f"{func.__qualname__} has no closure variable {name!r}")
-    return func.__closure__[names.index(name)].cell_contents
+def _symbolic_bound() -> Any:
+    """09.9's answer, the bound host_hz / 2**F (its checker compares expressions)."""
+    import sympy as sp
+
+    return sp.Symbol("host_hz", positive=True) / 2 ** sp.Symbol("F", positive=True, integer=True)
 
 
-def _set09() -> dict[str, Callable[[], Any]]:
-    import tscmath as tm
+def answer_values(exercise_id: str) -> tuple[Any, ...]:
+    """The expected answer of one exercise and the values that give it away (from its checker).
 
-    from . import set09_counting_and_scaling as s
-
-    def bound() -> Any:
-        host_hz, frac = s._symbols()
-        return host_hz / 2**frac
-
-    return {
-        "09.1": lambda: tm.ticks_to_ns(s.NS_TICKS, s.NS_HZ),
-        "09.2": lambda: tm.multiplier(s.MB_GUEST_HZ, s.MB_HOST_HZ, s.MB_FMT),
-        "09.3": lambda: tm.drift_ticks_per_second(s.MB_GUEST_HZ, s.MB_HOST_HZ, s.MB_FMT),
-        "09.4": lambda: tm.offset_for(
-            s.BO_HOST_TSC, 0, tm.multiplier(s.BO_GUEST_HZ, s.BO_HOST_HZ, s.BO_FMT), s.BO_FMT
-        ),
-        "09.5": lambda: s.drift_days_exact(s.DD_GUEST_HZ, s.DD_HOST_HZ, s.DD_FMT),
-        "09.9": bound,
-    }
-
-
-def _set10() -> dict[str, Callable[[], Any]]:
-    import tscmath as tm
-
-    from . import set10_migration as s
-
-    return {
-        "10.1": s.expected_tsc_delta,
-        "10.2": s.expected_offset,
-        "10.4": lambda: s.first_backwards_skew(clamp=False),
-        "10.5": lambda: tm.scale(s.HV_GUEST_HZ, s.hyperv_scale(s.HV_GUEST_HZ), tm.HYPERV_REFERENCE),
-        "10.6": s.pingpong_ticks_behind,
-    }
+    Empty for coding exercises. Raises ``KeyError`` for an unknown exercise id.
+    """
+    entry = REGISTRY[exercise_id]
+    if entry.id in CODING:
+        return ()
+    values = tuple(entry.answer_values())
+    if not values and entry.id == "09.9":
+        return (_symbolic_bound(),)
+    return values
 
 
 def expected_answer(exercise_id: str) -> Any:
-    """The expected answer of one exercise (int, Fraction or SymPy expression), or None for code.
+    """The expected answer of one exercise (int, Fraction or SymPy expression), None for code.
 
     Raises
     ------
     KeyError
         For an unknown exercise id.
     """
-    entry = REGISTRY[exercise_id]
-    if entry.id in CODING:
-        return None
-    table = {**_set09(), **_set10()}
-    if entry.id in table:
-        return table[entry.id]()
-    expected = getattr(entry.func, "expected", None) or _closure_value(entry.func, "expected")
-    return expected()
+    values = answer_values(exercise_id)
+    return values[0] if values else None
 
 
 def expected_answers() -> dict[str, Any]:
