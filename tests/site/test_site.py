@@ -305,7 +305,8 @@ def check_page(visit: Visit, url: str) -> dict:
     outputs = page.locator(".cell_output").all_inner_texts()
     undrawn = [t for t in outputs if re.search(r"<Figure size \d+x\d+ with", t)]
     assert undrawn == [], f"{name}: figures shown as text, not drawn: {undrawn}"
-    widgets = page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count()
+    # Widgets shown as views (an output may show its HTML instead, as chapter 07's live app).
+    widgets = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
     if widgets:
         page.wait_for_selector(".jupyter-widgets", state="attached", timeout=15_000)
     # Cells tagged "solution" (myst-nb puts tags on the cell as classes) stay folded.
