@@ -36,6 +36,8 @@ import pytest
 from ..conftest import BROWSER_ARGS, ROOT, notebook_paths
 
 BUILD = ROOT / "build"
+LIVE_TIMEOUT_MS = 180_000
+"""Time allowed for Pyodide to start on a live page (10-30 s on a busy 2-core machine)."""
 
 
 def _load_build_site():
@@ -286,6 +288,10 @@ def check_page(visit: Visit, url: str) -> dict:
     """Open ``url`` and assert everything a reader needs is there; return what was found."""
     page = visit.page
     page.goto(url, wait_until="load")
+    # A live page (chapter 07) loads Python in the browser first: wait until it is running.
+    for live in (".tsc-live", ".tsc-calc"):
+        if page.locator(live).count():
+            page.wait_for_selector(f"{live}[data-ready=true]", timeout=LIVE_TIMEOUT_MS)
     page.wait_for_load_state("networkidle")
     name = url.rsplit("/", 1)[-1] or "index.html"
     math_nodes = page.locator(".math").count()
