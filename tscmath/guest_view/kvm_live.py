@@ -773,10 +773,12 @@ def record_session(
     )
 
 
-def live_or_recorded(device: str = KVM_DEVICE) -> tuple[KvmSession, str]:
+def live_or_recorded(device: str | None = None) -> tuple[KvmSession, str]:
     """A live session on ``device`` when it is usable, else the recorded one; and which it is.
 
-    The second value says ``"live"`` or ``"recorded"`` with the reason KVM is not usable here.
+    ``device`` defaults to ``$TSCMATH_KVM_DEVICE`` or :data:`KVM_DEVICE` (set the variable to a
+    path that does not exist to see the recorded run on a machine with KVM). The second value
+    says ``"live"`` or ``"recorded"`` with the reason KVM is not usable here.
 
     Examples
     --------
@@ -784,6 +786,7 @@ def live_or_recorded(device: str = KVM_DEVICE) -> tuple[KvmSession, str]:
     >>> source.split(":")[0], session.vendor_module
     ('recorded (no live KVM here', 'kvm_pvm')
     """
+    device = device or os.environ.get("TSCMATH_KVM_DEVICE") or KVM_DEVICE
     reason = kvm_unavailable_reason(device)
     if reason is None:
         return record_session(device), "live, on this machine's /dev/kvm"
