@@ -369,7 +369,10 @@ class Kvm:
             raise KvmUnavailable(err.errno, f"{device} cannot be opened: {err.strerror}") from err
         kvm = cls(fd, device)
         try:
-            version = kvm.api_version()
+            try:
+                version = kvm.api_version()
+            except KvmError as err:
+                raise KvmUnavailable(err.errno, f"{device} is not a KVM device: {err}") from err
             if version != KVM_API_VERSION:
                 raise KvmUnavailable(
                     errno.EINVAL, f"{device} speaks KVM API {version}, not {KVM_API_VERSION}"
