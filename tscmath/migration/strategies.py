@@ -35,6 +35,7 @@ from ..errors import InvalidInput, check_int
 from .hosts import Host
 from .protocol import (
     AdjustedTimeData,
+    LocalLeg,
     VmTimeData,
     adjust_time_data,
     export_time_data,
@@ -201,13 +202,16 @@ def migrate(
     *,
     write_delay_ns: int = 0,
     enforce_limits: bool = True,
+    local_leg: LocalLeg | str = LocalLeg.BHYVE,
 ) -> MigrationOutcome:
     """Pause ``vm`` at ``pause_ns``, resume it on ``dst`` ``blackout_ns`` later.
 
     For the full protocol the destination snapshot is taken at
     ``resume_ns - write_delay_ns`` and the kernel write happens at ``resume_ns``, so the
     wall-clock leg covers ``blackout_ns - write_delay_ns`` and the hrtime leg
-    ``write_delay_ns`` (``0 <= write_delay_ns <= blackout_ns``).
+    ``write_delay_ns`` (``0 <= write_delay_ns <= blackout_ns``), counted as ``local_leg``
+    says (:class:`~tscmath.migration.protocol.LocalLeg`; default as bhyve counts it, in
+    destination-host ticks).
 
     Raises
     ------
@@ -238,6 +242,7 @@ def migrate(
             boot_ns=vm.boot_ns,
             enforce_limits=enforce_limits,
             use_scaling=strategy is Strategy.FULL_PROTOCOL,
+            local_leg=local_leg,
         )
     elif strategy is Strategy.IGNORE_BLACKOUT:
         uptime = exported.hrtime - exported.boot_hrtime
