@@ -1,7 +1,7 @@
 """The limits real hypervisors put on TSC frequencies and scaling (bhyve, KVM).
 
 * **bhyve** (``svm_freq_ratio`` in illumos ``usr/src/uts/intel/io/vmm/amd/svm.c``, read at
-  illumos-gate commit 09ea9c53, called by ``vmm_data_write_vmm_time``): a guest frequency equal
+  illumos-gate commit 09ea9c53; the time-data write calls it): a guest frequency equal
   to the host's needs no scaling and is accepted before any other check; otherwise a host
   without the TSC-ratio MSR refuses it with ``EPERM``, and a guest frequency below 500 MHz
   (``AMD_TSC_MIN_FREQ``), or at least 15 times the host's (``AMD_TSC_MAX_FREQ_RATIO``), with

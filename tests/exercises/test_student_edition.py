@@ -191,4 +191,5 @@ def test_grading_restores_check_cells_and_scores_a_submission(edition, tmp_path)
         "10.4": "wrong",
         "10.5": "not answered",
         "10.6": "not answered",
+        "10.7": "not answered",
     }

@@ -3,6 +3,8 @@
 The live-migration recipe is propolis's and bhyve's (see the formula sheet): the blackout is
 measured across hosts on the wall clocks, converted to guest ticks with a 128-bit product,
 added to the exported guest TSC, and the destination computes a new multiplier and offset.
+Exercise 10.7 looks at the local leg of bhyve's ``vmm_data_write_vmm_time``
+(``usr/src/uts/intel/io/vmm/vmm.c``), which counts it in destination-host ticks.
 
 Examples
 --------
@@ -440,4 +442,67 @@ def pingpong_drift(answer: Any) -> tuple[bool, str]:
     return False, (
         "Not right: migrate the guest with tscmath.migration.strategies.migrate, then compare "
         "vm.guest_tsc_at(end) with an ideal floor(end_ns * guest_hz / 10**9)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 10.7  bhyve's local leg: as written and as intended (vmm_data_write_vmm_time)
+LEG_GUEST_HZ = 3_000_000_000
+LEG_HOST_HZ = 2_500_000_000
+LEG_NS = 50_000_000
+
+
+def bhyve_leg_ticks_short() -> int:
+    """Ticks bhyve adds for the local leg minus the guest ticks that passed (signed)."""
+    from tscmath.migration.protocol import LocalLeg, local_leg_ticks
+
+    as_written = local_leg_ticks(LEG_NS, LEG_GUEST_HZ, LEG_HOST_HZ, LocalLeg.BHYVE)
+    intended = local_leg_ticks(LEG_NS, LEG_GUEST_HZ, LEG_HOST_HZ, LocalLeg.INTENDED)
+    return as_written - intended
+
+
+@register("10.7", "bhyve_local_leg", "Is this a bhyve bug? The local leg", NOTEBOOK)
+def bhyve_local_leg(answer: Any) -> tuple[bool, str]:
+    """Signed guest ticks the local leg is short by when bhyve counts it in host ticks."""
+    value = read_int(answer, "the signed number of guest ticks")
+    right = bhyve_leg_ticks_short()
+    if value == right:
+        behind_ns = -right * tm.NS_PER_S // LEG_GUEST_HZ
+        return True, (
+            f"{right} ticks: the write adds {LEG_NS * LEG_HOST_HZ // tm.NS_PER_S} host ticks "
+            f"where {LEG_NS * LEG_GUEST_HZ // tm.NS_PER_S} guest ticks passed, so the guest "
+            f"resumes about {behind_ns} ns behind: the leg times (1 - host_hz / guest_hz)."
+        )
+    wrong = same_int(
+        value,
+        [
+            (-right, "Wrong sign: bhyve adds fewer ticks than passed, so the guest is short."),
+            (
+                -right * tm.NS_PER_S // LEG_GUEST_HZ,
+                "That is the time in nanoseconds (and its sign); the question asks for ticks.",
+            ),
+            (
+                -(-right * tm.NS_PER_S // LEG_GUEST_HZ),
+                "That is the time in nanoseconds; the question asks for guest ticks.",
+            ),
+            (
+                right * tm.NS_PER_S // LEG_GUEST_HZ,
+                "That is the time in nanoseconds; the question asks for guest ticks.",
+            ),
+            (
+                LEG_NS * LEG_HOST_HZ // tm.NS_PER_S,
+                "That is how many ticks bhyve adds; subtract the guest ticks that passed.",
+            ),
+            (
+                LEG_NS * LEG_GUEST_HZ // tm.NS_PER_S,
+                "That is how many guest ticks passed; subtract it from what bhyve adds.",
+            ),
+            (0, "Not zero: the frequencies differ, and a new VM has no multiplier yet."),
+        ],
+    )
+    if wrong:
+        return False, wrong
+    return False, (
+        "Not right: the write converts the 50 ms to destination-host ticks (unscalehrtime) and "
+        "scales them with the multiplier the VM had before the write, none on a new VM."
     )
