@@ -31,8 +31,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..conversions import NS_PER_S
 from ..errors import U64_MAX, InvalidInput, RatioOutOfRange, check_int, check_u64
@@ -41,6 +40,9 @@ from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the rea
 from ..offsets import guest_tsc, offset_for
 from ..scaling import check_multiplier, multiplier
 from .hosts import MAX_HZ, Host, check_i64
+
+if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
+    import numpy as np
 
 __all__ = [
     "BHYVE_MIN_GUEST_HZ",
@@ -125,9 +127,12 @@ def ticks_to_ns_u64_array(ticks: np.ndarray, hz: int) -> np.ndarray:
 
     Examples
     --------
+    >>> import numpy as np
     >>> ticks_to_ns_u64_array(np.array([5_999_999_999], dtype=np.uint64), 3_000_000_000)
     array([1999999999], dtype=uint64)
     """
+    import numpy as np
+
     h = np.uint64(hz)
     q = ticks // h  # division by a scalar: numpy uses libdivide; cheaper than np.divmod
     x = ticks - q * h
@@ -218,6 +223,8 @@ class Vm:
 
     def guest_tsc_array(self, true_ns: object) -> np.ndarray:
         """:meth:`guest_tsc_at` for an array of true times, exact, ``uint64``."""
+        import numpy as np
+
         from ..vectorized import scale_array
 
         host_tsc = self.host.tsc_array(true_ns)
