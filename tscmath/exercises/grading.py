@@ -290,9 +290,7 @@ def match(nb: dict, instructors: list[Instructor]) -> tuple[Instructor | None, s
     by_label = sorted(
         ((len(labels & set(i.exercise_ids)), i.notebook_id, i) for i in instructors), key=_rank
     )
-    if by_label and by_label[0][0] >= 1 and (
-        len(by_label) == 1 or by_label[0][0] > by_label[1][0]
-    ):
+    if by_label and by_label[0][0] >= 1 and (len(by_label) == 1 or by_label[0][0] > by_label[1][0]):
         return by_label[0][2], "exercise labels"
     return None, ""
 
