@@ -35,7 +35,13 @@ __all__ = [
     "same_int",
     "half_up",
     "numeric_exercise",
+    "SOLUTION_TAG",
 ]
+
+SOLUTION_TAG = "solution"
+"""The cell tag of an exercise's answer cell in the instructor notebooks: the student edition
+replaces these cells with stubs, the grader restores the check cells around them, and the site
+folds them (the same cells also carry ``hide-cell``)."""
 
 NOT_ANSWERED = (
     "Not answered yet: replace `...` in the answer cell with your answer, run that cell, "
