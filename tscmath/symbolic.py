@@ -44,6 +44,7 @@ import sympy as sp
 # about 0.6 s: pay it at import so the first derivation a notebook builds is fast too.
 import sympy.physics.units  # noqa: F401
 
+from .conversions import SECONDS_PER_DAY
 from .errors import InvalidInput
 
 __all__ = [
@@ -55,7 +56,6 @@ __all__ = [
     "ticks_to_ns",
 ]
 
-SECONDS_PER_DAY = 86_400
 TWO64 = sp.Integer(2) ** 64
 
 
