@@ -112,6 +112,15 @@ def test_rdtsc_check_catches_a_value_outside_the_host_readings():
     assert kvm_checks.offset_outcome(dataclasses.replace(run, offset_requested=5)) == "neither"
 
 
+def test_without_the_offset_attribute_the_offset_checks_do_not_apply():
+    run = dataclasses.replace(RECORDED.plain, offset_read_back=None)
+    assert kvm_checks.check_rdtsc_between_host_readings(run).holds is None
+    assert kvm_checks.check_clock_matches_page(run).holds is None
+    assert kvm_checks.check_rdtsc_between_host_readings(run, 0).holds is True
+    with pytest.raises(tm.InvalidInput, match="offset must be given"):
+        kvm_checks.guest_tsc_of(run, 1)
+
+
 @given(before=u64, to_guest=st.integers(0, 10**12), to_after=st.integers(0, 10**12), offset=u64)
 def test_rdtsc_bracket_holds_across_the_64_bit_wrap(before, to_guest, to_after, offset):
     run = dataclasses.replace(
@@ -161,6 +170,11 @@ def test_missing_device_raises_kvm_unavailable():
     assert caught.value.errno == errno.ENOENT
     assert isinstance(caught.value, OSError)
     assert "does not exist" in kvm_live.kvm_unavailable_reason("/nonexistent/kvm")
+
+
+def test_a_device_that_is_not_kvm_raises_kvm_unavailable():
+    with pytest.raises(kvm_live.KvmUnavailable, match="/dev/null is not a KVM device"):
+        kvm_live.Kvm.open("/dev/null")
 
 
 def test_not_permitted_names_root_or_the_kvm_group(monkeypatch):
@@ -254,7 +268,7 @@ def test_live_lower_tsc_khz_refused_without_scaling(session):
 
 @live
 def test_live_session_is_fast(session):
-    assert session.seconds < 2.0
+    assert session.seconds < 5.0  # measured about 0.2 s; the bound leaves room for load
 
 
 @live

@@ -34,7 +34,7 @@ True
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,9 @@ __all__ = [
     "TscKhzAttempt",
     "KvmSession",
     "Check",
+    "Report",
+    "PAGE_FIELDS",
+    "describe_page",
     "guest_ns_at_rdtsc",
     "guest_tsc_of",
     "expected_scale",
@@ -241,16 +244,61 @@ class Check:
         return f"[{mark:>5}] {self.name}: {self.detail}"
 
 
-def _effective_offset(run: GuestRun) -> int:
-    """The offset KVM reports for the vCPU (0 where the attribute is missing)."""
-    return run.offset_read_back or 0
+class Report(tuple):
+    """Lines of text that display as themselves (a notebook cell's result, not a print).
+
+    A notebook shows it as the cell's result, so its text stays with its cell.
+
+    Examples
+    --------
+    >>> Report(["a", "b"])
+    a
+    b
+    """
+
+    def __repr__(self) -> str:
+        return "\n".join(str(line) for line in self)
+
+
+PAGE_FIELDS = (
+    ("version", "u32", "sequence lock: even = consistent; +2 per update"),
+    ("tsc_timestamp", "u64", "guest TSC at the anchor"),
+    ("system_time", "u64", "guest kvmclock ns at the anchor"),
+    ("tsc_to_system_mul", "u32", "0.32 fixed-point ns per (shifted) tick"),
+    ("tsc_shift", "s8", "power-of-two pre-shift of the tick delta"),
+    ("flags", "u8", "bit 0 TSC_STABLE, bit 1 GUEST_STOPPED"),
+)
+"""The fields of ``pvclock_vcpu_time_info`` in order, with their widths and meanings."""
+
+
+def describe_page(page: PvclockTimeInfo) -> Report:
+    """The page field by field: name, width, value and meaning.
+
+    Examples
+    --------
+    >>> for line in describe_page(load_recorded_session().plain.page)[4:]:
+    ...     print(line)
+    tsc_to_system_mul   u32             0xd15ecc24  0.32 fixed-point ns per (shifted) tick
+    tsc_shift            s8                     -1  power-of-two pre-shift of the tick delta
+    flags                u8                      1  bit 0 TSC_STABLE, bit 1 GUEST_STOPPED
+    """
+    lines = [f"{'field':<17} {'width':>5} {'value':>22}  meaning"]
+    for name, width, meaning in PAGE_FIELDS:
+        value = getattr(page, name)
+        shown = f"{value:#010x}" if name == "tsc_to_system_mul" else f"{value:,}"
+        lines.append(f"{name:<17} {width:>5} {shown:>22}  {meaning}")
+    return Report(lines)
+
+
+NO_OFFSET_ATTRIBUTE = "the vCPU's offset is unknown: this KVM has no KVM_VCPU_TSC_OFFSET (< 5.16)"
 
 
 def guest_tsc_of(run: GuestRun, host_tsc: int, offset: int | None = None) -> int:
     """Guest TSC at host TSC ``host_tsc``: ``host_tsc + offset`` mod 2**64 (no scaling).
 
-    ``offset`` defaults to the offset KVM read back for the run. This is
-    :func:`tscmath.guest_tsc` with the ratio 1.0: the vCPUs here are never scaled.
+    ``offset`` defaults to the offset KVM read back for the run (an :class:`InvalidInput` if
+    it could not be read). This is :func:`tscmath.guest_tsc` with the ratio 1.0: the vCPUs
+    here are never scaled.
 
     Examples
     --------
@@ -258,8 +306,11 @@ def guest_tsc_of(run: GuestRun, host_tsc: int, offset: int | None = None) -> int
     >>> guest_tsc_of(run, 1_000, offset=2**64 - 1)
     999
     """
-    off = _effective_offset(run) if offset is None else check_u64("offset", offset)
-    return guest_tsc(check_u64("host_tsc", host_tsc), ONE_X, off, AMD_SVM)
+    if offset is None:
+        if run.offset_read_back is None:
+            raise InvalidInput(f"offset must be given: {NO_OFFSET_ATTRIBUTE}")
+        offset = run.offset_read_back
+    return guest_tsc(check_u64("host_tsc", host_tsc), ONE_X, check_u64("offset", offset), AMD_SVM)
 
 
 def guest_ns_at_rdtsc(run: GuestRun) -> int:
@@ -322,6 +373,8 @@ def check_clock_matches_page(run: GuestRun) -> Check:
     clock = run.clock_after
     if not (clock.master_clock and clock.has_host_tsc and run.page.flags & PVCLOCK_TSC_STABLE_BIT):
         return Check(name, None, "no master clock: KVM_GET_CLOCK reads the host clock instead")
+    if run.offset_read_back is None:
+        return Check(name, None, NO_OFFSET_ATTRIBUTE)
     from_page = pvclock_read_ns(run.page, guest_tsc_of(run, clock.host_tsc))
     return Check(
         name,
@@ -339,16 +392,20 @@ def _between(value: int, low: int, high: int) -> bool:
 def check_rdtsc_between_host_readings(run: GuestRun, offset: int | None = None) -> Check:
     """The guest's ``RDTSC`` lies between the two host readings, shifted by the offset.
 
-    ``offset`` defaults to the offset KVM read back for the run (0 without the attribute).
+    ``offset`` defaults to the offset KVM read back for the run; without the attribute the
+    check does not apply (``holds`` is ``None``).
     """
-    off = _effective_offset(run) if offset is None else offset
+    name = "host TSC before + offset <= guest RDTSC <= host TSC after + offset"
+    off = run.offset_read_back if offset is None else offset
+    if off is None:
+        return Check(name, None, NO_OFFSET_ATTRIBUTE)
     low, high = (
         guest_tsc_of(run, run.host_tsc_before, off),
         guest_tsc_of(run, run.host_tsc_after, off),
     )
     holds = _between(run.guest_rdtsc, low, high)
     return Check(
-        "host TSC before + offset <= guest RDTSC <= host TSC after + offset",
+        name,
         holds,
         f"offset {off}; guest RDTSC is {(run.guest_rdtsc - low) & U64_MAX} ticks after the lower "
         f"bound and {(high - run.guest_rdtsc) & U64_MAX} before the upper one"
@@ -368,7 +425,7 @@ def check_guest_ns_between_clocks(run: GuestRun) -> Check:
     )
 
 
-def offset_outcome(run: GuestRun) -> str:
+def offset_outcome(run: GuestRun | None) -> str:
     """What became of a written ``KVM_VCPU_TSC_OFFSET``: ``applied``, ``ignored`` or ``neither``.
 
     ``applied``: the guest's ``RDTSC`` lies between the host readings plus the offset written
@@ -381,6 +438,8 @@ def offset_outcome(run: GuestRun) -> str:
     >>> offset_outcome(session.with_offset), session.vendor_module
     ('ignored', 'kvm_pvm')
     """
+    if run is None:
+        return "not tried: this KVM has no KVM_VCPU_TSC_OFFSET"
     if run.offset_requested is None:
         return "not written"
     if check_rdtsc_between_host_readings(run, run.offset_requested).holds:
@@ -416,28 +475,33 @@ def session_checks(session: KvmSession) -> list[Check]:
     --------
     >>> for check in session_checks(load_recorded_session())[:2]:
     ...     print(check.holds, check.name)
-    True page mul/shift = tscmath.kvm_get_time_scale(10**9, tsc_khz * 1000)
-    True page stable bit = KVM_GET_CLOCK's KVM_CLOCK_TSC_STABLE
+    True plain run: page mul/shift = tscmath.kvm_get_time_scale(10**9, tsc_khz * 1000)
+    True plain run: page stable bit = KVM_GET_CLOCK's KVM_CLOCK_TSC_STABLE
     """
     checks = []
-    for run in (session.plain, session.with_offset):
+    for label, run in (("plain run", session.plain), ("offset run", session.with_offset)):
         if run is None:
             continue
         checks += [
-            check_page_scale(run, session.plain.tsc_khz),
-            check_stable_bit(run),
-            check_clock_matches_page(run),
-            check_rdtsc_between_host_readings(run),
-            check_guest_ns_between_clocks(run),
+            _labelled(label, check_page_scale(run, session.plain.tsc_khz)),
+            _labelled(label, check_stable_bit(run)),
+            _labelled(label, check_clock_matches_page(run)),
+            _labelled(label, check_rdtsc_between_host_readings(run)),
+            _labelled(label, check_guest_ns_between_clocks(run)),
         ]
-    if session.higher_rate is not None:
+    faster = session.higher_rate
+    if faster is not None:
         checks += [
-            check_page_scale(session.higher_rate, page_khz_expected(session, session.higher_rate)),
-            check_stable_bit(session.higher_rate),
-            check_clock_matches_page(session.higher_rate),
+            _labelled("higher rate", check_page_scale(faster, page_khz_expected(session, faster))),
+            _labelled("higher rate", check_stable_bit(faster)),
+            _labelled("higher rate", check_clock_matches_page(faster)),
         ]
     checks.append(check_lower_rate_refused(session))
     return checks
+
+
+def _labelled(label: str, check: Check) -> Check:
+    return replace(check, name=f"{label}: {check.name}")
 
 
 def page_khz_expected(session: KvmSession, run: GuestRun) -> int:
