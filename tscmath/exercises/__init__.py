@@ -31,6 +31,8 @@ The modules:
 ``set10_migration``             the checkers of notebook 10 (topics of chapters 06-08)
 ``answers``                     every expected answer and its spellings, for leak tests
 ``grading``                     grading submitted notebooks (``python -m ...grading``)
+``transport``                   answers as plain data, from the student's kernel to the grader
+``sandbox``                     a check run in a child process that can be killed (the grader)
 ==============================  =======================================================
 
 Examples
