@@ -27,6 +27,22 @@ build_site = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(build_site)
 
 
+COINCIDENCES = {
+    # (page, exercise): why the number on that page is not the exercise's answer given away.
+    ("06-live-migration.html", "10.5"): "a ratchet demo's clock error of 9,999,999 ns",
+    ("08-the-guests-view.html", "09.1"): "kvmclock reads 2,999,999,999 ns, one short of 3 s",
+    ("08-the-guests-view.html", "09.2"): (
+        "pvclock's multiplier for a 2.5 GHz TSC (shift -1) is 0.8 in 32-bit fixed point, "
+        "0xcccccccc, as is 09.2's 8.32 multiplier for 2.0 GHz on 2.5 GHz"
+    ),
+}
+"""Numbers that equal an answer by coincidence, on a page that is not about that exercise.
+
+Each is listed with its reason and checked to be still there (a stale entry fails); any other
+occurrence of any answer fails the test.
+"""
+
+
 def visible_text(page: str) -> str:
     """The page's text without folded solutions, scripts, styles and tags.
 
@@ -48,7 +64,7 @@ def visible_text(page: str) -> str:
         title = node.select_one("summary, .admonition-title")
         if title is not None and title.get_text(strip=True).startswith("Solution"):
             node.decompose()
-    return re.sub(r"\s+", " ", html.unescape(soup.get_text(" "))).strip()
+    return re.sub(r"\s+", " ", html.unescape(soup.get_text(""))).strip()
 
 
 @pytest.fixture(scope="module")
@@ -65,14 +81,17 @@ def test_no_answer_outside_a_folded_solution(site_pages):
     values = {e.id: answer_values(e.id) for e in exercises()}
     searched = {k: v for k, v in values.items() if any(written_forms(x) for x in v)}
     assert len(searched) >= 20
-    leaks = []
+    leaks, seen = [], set()
     for name, page in sorted(site_pages.items()):
         text = visible_text(page)
         for exercise, answers in searched.items():
             found = [f for value in answers for f in find_written(text, value)]
-            if found:
+            if found and (name, exercise) in COINCIDENCES:
+                seen.add((name, exercise))
+            elif found:
                 leaks.append(f"{name}: answer of {exercise} shown as {found}")
     assert not leaks, leaks
+    assert seen == set(COINCIDENCES), f"stale entries: {set(COINCIDENCES) - seen}"
 
 
 def test_the_answers_are_there_inside_the_folds_and_the_checks_are_shown(site_pages):
