@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -57,9 +58,12 @@ def test_export_marks_solutions_tests_and_locked_cells(tmp_path):
 
 
 def _nbgrader(course, *args):
+    # nbgrader runs the alembic command of its environment: put that environment on PATH.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     run = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
         cwd=course,
+        env={**os.environ, "PATH": path},
         capture_output=True,
         text=True,
         timeout=600,
