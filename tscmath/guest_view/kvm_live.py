@@ -7,7 +7,7 @@ its name from Linux ``include/uapi/linux/kvm.h`` and ``arch/x86/include/uapi/asm
 ``Documentation/virt/kvm/api.rst``; the TSC offset attribute in
 ``Documentation/virt/kvm/devices/vcpu.rst``). The ABI is stable: the numbers are the same in
 every kernel since each call appeared (``KVM_CLOCK_HOST_TSC``/``REALTIME`` and
-``KVM_VCPU_TSC_OFFSET`` since Linux 5.16, commit 828ca89628bf).
+``KVM_VCPU_TSC_OFFSET`` since Linux 5.16, the latter in commit 828ca89628bf).
 
 What one run does (:func:`run_tiny_guest`):
 
