@@ -13,8 +13,9 @@ LOCK   := requirements$(PY310).txt
 DEVLOCK := requirements-dev$(PY310).txt
 STUDENT := build/student
 
-# Fast tests for the edit-test loop: the package's unit and property tests, the project's
-# layout checks and every doctest; no notebook execution, no browser, nothing marked slow.
+# Fast tests for the edit-test loop: the package's unit and property tests (a fifth of the
+# hypothesis examples: profile "check" in tests/conftest.py), the project's layout checks and
+# every doctest; no notebook execution, no browser, nothing marked slow. `make test` runs all.
 CHECK_TESTS := tests/package tests/project tscmath
 
 .DEFAULT_GOAL := help
@@ -46,7 +47,7 @@ student-lab: $(READY) ## open the student edition (no solutions) in JupyterLab; 
 check: $(DEV) ## ruff and the fast tests (package, layout, doctests): well under a minute
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -m "not slow and not browser" $(CHECK_TESTS)
+	$(BIN)/python -m pytest -q -m "not slow and not browser" --hypothesis-profile=check $(CHECK_TESTS)
 
 test: $(DEV) ## every test, as CI runs it: ruff, pytest, notebooks, site, browsers, nbgrader
 	$(BIN)/ruff check .
