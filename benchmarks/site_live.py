@@ -73,6 +73,12 @@ ELAPSED_JS = """async () => {
 }"""
 
 
+MARKS_JS = """() => Object.fromEntries(['tsc-start', 'tsc-pyodide', 'tsc-wheel', 'tsc-ready']
+  .map(m => [m, Math.round(performance.getEntriesByName(m)[0].startTime)]))"""
+"""When (ms after navigation start) the page script started, Pyodide was up, the wheel was
+unpacked and the controls were enabled."""
+
+
 def _log(message: str) -> None:
     print(f"[site_live] {message}", file=sys.stderr, flush=True)
 
@@ -125,6 +131,7 @@ def measure_site(browser, base: str, outside: list[str]) -> dict[str, list[float
         page.goto(base + PAGE)
         page.wait_for_selector(".tsc-live[data-ready=true]", timeout=LOAD_TIMEOUT_MS)
         out["cold"].append(page.evaluate("window.__tscLiveReadyAt") / 1000)
+        out.setdefault("cold_steps", []).append(page.evaluate(MARKS_JS))
         if warm_context is None:
             warm_context = context
         else:
@@ -134,6 +141,7 @@ def measure_site(browser, base: str, outside: list[str]) -> dict[str, list[float
         page.reload()
         page.wait_for_selector(".tsc-live[data-ready=true]", timeout=LOAD_TIMEOUT_MS)
         out["warm"].append(page.evaluate("window.__tscLiveReadyAt") / 1000)
+        out.setdefault("warm_steps", []).append(page.evaluate(MARKS_JS))
     root = ".tsc-live"
     out["settings"] = []
     field = page.locator(f'{root} [data-setting="a_khz"]')  # changes the boot multiplier
@@ -309,6 +317,16 @@ def main() -> None:
     cold, warm = _summary(site_t["cold"]), _summary(site_t["warm"])
     print(f"site load to controls enabled: cold median {cold[0]:5.1f} s (runs {site_t['cold']})")
     print(f"                               warm median {warm[0]:5.1f} s (runs {site_t['warm']})")
+    for kind in ("cold", "warm"):
+        steps = site_t[f"{kind}_steps"]
+        parts = {
+            "page to script": [m["tsc-start"] for m in steps],
+            "Pyodide up": [m["tsc-pyodide"] - m["tsc-start"] for m in steps],
+            "wheel unpacked": [m["tsc-wheel"] - m["tsc-pyodide"] for m in steps],
+            "import + first picture": [m["tsc-ready"] - m["tsc-wheel"] for m in steps],
+        }
+        text = ", ".join(f"{k} {statistics.median(v) / 1000:.2f} s" for k, v in parts.items())
+        print(f"  {kind} load, medians: {text}")
     print(f"  goal cold <= 8 s: {'met' if cold[0] <= 8 else 'MISSED'}; "
           f"warm <= 3 s: {'met' if warm[0] <= 3 else 'MISSED'}")  # fmt: skip
     print("click-to-repaint (ms)      site median/p95    JupyterLab median/p95   site/lab")

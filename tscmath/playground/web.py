@@ -177,7 +177,7 @@ def playground_page_html(session: Session | None = None) -> str:
         f'<div class="tsc-lower"><div class="tsc-error-plot">{parts["plot"]}</div>'
         f'<div class="tsc-readout">{parts["readout"]}</div></div>'
         "</div>"
-        f'<script src="{SITE_ASSETS}live/playground.js" defer></script>'
+        f'<script src="{SITE_ASSETS}live/playground.js" async></script>'
     )
 
 
