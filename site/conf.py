@@ -71,7 +71,12 @@ mathjax3_config = {
 html_theme = "sphinx_book_theme"
 html_title = "Virtualizing Time"
 html_favicon = "favicon.svg"
-html_static_path = [str(ASSETS), str(Path(sphinx_togglebutton.__file__).parent / "_static")]
+html_static_path = [
+    str(ASSETS),
+    str(Path(sphinx_togglebutton.__file__).parent / "_static"),
+    str(Path(__file__).resolve().parent / "static"),  # reading.css
+]
+html_css_files = ["reading.css"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False
