@@ -60,6 +60,10 @@ COLORS = {
     "blue": "#0072B2",
     "vermillion": "#D55E00",
     "reddish_purple": "#CC79A7",
+    # Neutrals, for ink, reference lines and shaded spans (not for data series).
+    "ink": "#333333",
+    "grey": "#999999",
+    "light_grey": "#dddddd",
 }
 """The Okabe-Ito colour-blind-safe palette by name."""
 

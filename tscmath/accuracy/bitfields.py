@@ -110,12 +110,12 @@ def draw_bits(ax: Any, mult: int, fmt: FixedPointFormat, title: str | None = Non
                 1,
                 1,
                 facecolor=colour[is_int] if bit else "white",
-                edgecolor="#333333",
+                edgecolor=COLORS["ink"],
                 hatch=hatch[is_int] if bit else "",
                 linewidth=0.6,
             )
         )
-        ax.text(i + 0.5, 0.5, str(bit), ha="center", va="center", fontsize=7, in_layout=False)
+        ax.text(i + 0.5, 0.5, str(bit), ha="center", va="center", fontsize=10.5, in_layout=False)
     point = fmt.int_bits
     ax.axvline(point, color=COLORS["vermillion"], linewidth=2.5)
     ax.text(point, 1.08, "binary point", ha="center", va="bottom", color=COLORS["vermillion"])
@@ -128,13 +128,12 @@ def draw_bits(ax: Any, mult: int, fmt: FixedPointFormat, title: str | None = Non
     ax.set_xlabel("bit number (0 = least significant; bit k is worth 2^(k - F))")
     ax.legend(
         handles=[
-            Patch(facecolor=colour[True], hatch="//", edgecolor="#333333", label="integer bit = 1"),
-            Patch(facecolor=colour[False], edgecolor="#333333", label="fraction bit = 1"),
-            Patch(facecolor="white", edgecolor="#333333", label="bit = 0"),
+            Patch(facecolor=colour[True], hatch="//", edgecolor=COLORS["ink"], label="integer bit = 1"),
+            Patch(facecolor=colour[False], edgecolor=COLORS["ink"], label="fraction bit = 1"),
+            Patch(facecolor="white", edgecolor=COLORS["ink"], label="bit = 0"),
         ],
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
-        fontsize=8,
     )
     ax.set_title(
         title or f"{fmt.name}: multiplier {mult:#x} = {float(Fraction(mult, fmt.one)):.10g}"
