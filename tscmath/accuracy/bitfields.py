@@ -128,7 +128,9 @@ def draw_bits(ax: Any, mult: int, fmt: FixedPointFormat, title: str | None = Non
     ax.set_xlabel("bit number (0 = least significant; bit k is worth 2^(k - F))")
     ax.legend(
         handles=[
-            Patch(facecolor=colour[True], hatch="//", edgecolor=COLORS["ink"], label="integer bit = 1"),
+            Patch(
+                facecolor=colour[True], hatch="//", edgecolor=COLORS["ink"], label="integer bit = 1"
+            ),
             Patch(facecolor=colour[False], edgecolor=COLORS["ink"], label="fraction bit = 1"),
             Patch(facecolor="white", edgecolor=COLORS["ink"], label="bit = 0"),
         ],
