@@ -24,12 +24,14 @@ array([      1000,       1003, 3000001000], dtype=uint64)
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..conversions import NS_PER_S
 from ..errors import U64_MAX, InvalidInput, check_int, check_u64
 from ..formats import AMD_SVM, FixedPointFormat
+
+if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
+    import numpy as np
 
 __all__ = [
     "Host",
@@ -69,9 +71,12 @@ def ns_to_ticks_u64_array(true_ns: np.ndarray, hz: int) -> np.ndarray:
 
     Examples
     --------
+    >>> import numpy as np
     >>> ns_to_ticks_u64_array(np.array([-1, 0, 1], dtype=np.int64), 3_000_000_000).tolist()
     [18446744073709551613, 0, 3]
     """
+    import numpy as np
+
     s = true_ns // np.int64(NS_PER_S)  # floor, also for negative times
     a, b = divmod(hz, NS_PER_S)
     s_u = s.view(np.uint64)  # two's complement: s mod 2**64
@@ -166,9 +171,12 @@ class Host:
 
         Examples
         --------
+        >>> import numpy as np
         >>> Host("A", 3_000_000_000, tsc_at_zero=7).tsc_array(np.array([-1, 333]))
         array([   4, 1006], dtype=uint64)
         """
+        import numpy as np
+
         t = as_i64_array("true_ns", true_ns)
         out = ns_to_ticks_u64_array(t, self.tsc_hz)
         out += np.uint64(self.tsc_at_zero)
@@ -183,6 +191,8 @@ def as_i64_array(name: str, values: object) -> np.ndarray:
     >>> as_i64_array("true_ns", [1, -2])
     array([ 1, -2])
     """
+    import numpy as np
+
     if isinstance(values, np.ndarray) and values.dtype == np.int64:
         return values
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":

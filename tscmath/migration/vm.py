@@ -10,9 +10,11 @@ the time is follows from its TSC and the frequency it was told: ``floor(tsc * 1e
 ticks at the host's rate whatever ``guest_hz`` says (a host without scaling, or the
 "offset only" strategy).
 
-The limits a real kernel enforces before programming a ratio (illumos bhyve,
-``usr/src/uts/intel/io/vmm/vmm.c`` and ``amd/svm.c`` ``svm_freq_ratio``) live in
-:func:`check_guest_frequency`: a host without scaling refuses any frequency but its own
+The limits a real kernel enforces before programming a ratio live in
+:func:`check_guest_frequency`, in the order of ``svm_freq_ratio``
+(``usr/src/uts/intel/io/vmm/amd/svm.c``, illumos-gate commit 09ea9c53), which
+``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``) calls: a guest at the host's own
+frequency needs no scaling and is always accepted; otherwise a host without scaling refuses it
 (bhyve: EPERM); a scaled guest must be at least 500 MHz and below 15x the host (EINVAL).
 
 Examples
@@ -29,8 +31,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..conversions import NS_PER_S
 from ..errors import U64_MAX, InvalidInput, RatioOutOfRange, check_int, check_u64
@@ -39,6 +40,9 @@ from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the rea
 from ..offsets import guest_tsc, offset_for
 from ..scaling import check_multiplier, multiplier
 from .hosts import MAX_HZ, Host, check_i64
+
+if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
+    import numpy as np
 
 __all__ = [
     "BHYVE_MIN_GUEST_HZ",
@@ -123,9 +127,12 @@ def ticks_to_ns_u64_array(ticks: np.ndarray, hz: int) -> np.ndarray:
 
     Examples
     --------
+    >>> import numpy as np
     >>> ticks_to_ns_u64_array(np.array([5_999_999_999], dtype=np.uint64), 3_000_000_000)
     array([1999999999], dtype=uint64)
     """
+    import numpy as np
+
     h = np.uint64(hz)
     q = ticks // h  # division by a scalar: numpy uses libdivide; cheaper than np.divmod
     x = ticks - q * h
@@ -216,6 +223,8 @@ class Vm:
 
     def guest_tsc_array(self, true_ns: object) -> np.ndarray:
         """:meth:`guest_tsc_at` for an array of true times, exact, ``uint64``."""
+        import numpy as np
+
         from ..vectorized import scale_array
 
         host_tsc = self.host.tsc_array(true_ns)
