@@ -254,7 +254,7 @@ def test_live_lower_tsc_khz_refused_without_scaling(session):
 
 @live
 def test_live_session_is_fast(session):
-    assert session.seconds < 2.0
+    assert session.seconds < 5.0  # measured about 0.2 s; the bound leaves room for load
 
 
 @live

@@ -34,7 +34,7 @@ True
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,9 @@ __all__ = [
     "TscKhzAttempt",
     "KvmSession",
     "Check",
+    "Report",
+    "PAGE_FIELDS",
+    "describe_page",
     "guest_ns_at_rdtsc",
     "guest_tsc_of",
     "expected_scale",
@@ -241,6 +244,52 @@ class Check:
         return f"[{mark:>5}] {self.name}: {self.detail}"
 
 
+class Report(tuple):
+    """Lines of text that display as themselves (a notebook cell's result, not a print).
+
+    A notebook shows it as the cell's result, so its text stays with its cell.
+
+    Examples
+    --------
+    >>> Report(["a", "b"])
+    a
+    b
+    """
+
+    def __repr__(self) -> str:
+        return "\n".join(str(line) for line in self)
+
+
+PAGE_FIELDS = (
+    ("version", "u32", "sequence lock: even = consistent; +2 per update"),
+    ("tsc_timestamp", "u64", "guest TSC at the anchor"),
+    ("system_time", "u64", "guest kvmclock ns at the anchor"),
+    ("tsc_to_system_mul", "u32", "0.32 fixed-point ns per (shifted) tick"),
+    ("tsc_shift", "s8", "power-of-two pre-shift of the tick delta"),
+    ("flags", "u8", "bit 0 TSC_STABLE, bit 1 GUEST_STOPPED"),
+)
+"""The fields of ``pvclock_vcpu_time_info`` in order, with their widths and meanings."""
+
+
+def describe_page(page: PvclockTimeInfo) -> Report:
+    """The page field by field: name, width, value and meaning.
+
+    Examples
+    --------
+    >>> for line in describe_page(load_recorded_session().plain.page)[4:]:
+    ...     print(line)
+    tsc_to_system_mul   u32             0xd15ecc24  0.32 fixed-point ns per (shifted) tick
+    tsc_shift            s8                     -1  power-of-two pre-shift of the tick delta
+    flags                u8                      1  bit 0 TSC_STABLE, bit 1 GUEST_STOPPED
+    """
+    lines = [f"{'field':<17} {'width':>5} {'value':>22}  meaning"]
+    for name, width, meaning in PAGE_FIELDS:
+        value = getattr(page, name)
+        shown = f"{value:#010x}" if name == "tsc_to_system_mul" else f"{value:,}"
+        lines.append(f"{name:<17} {width:>5} {shown:>22}  {meaning}")
+    return Report(lines)
+
+
 def _effective_offset(run: GuestRun) -> int:
     """The offset KVM reports for the vCPU (0 where the attribute is missing)."""
     return run.offset_read_back or 0
@@ -416,28 +465,33 @@ def session_checks(session: KvmSession) -> list[Check]:
     --------
     >>> for check in session_checks(load_recorded_session())[:2]:
     ...     print(check.holds, check.name)
-    True page mul/shift = tscmath.kvm_get_time_scale(10**9, tsc_khz * 1000)
-    True page stable bit = KVM_GET_CLOCK's KVM_CLOCK_TSC_STABLE
+    True plain run: page mul/shift = tscmath.kvm_get_time_scale(10**9, tsc_khz * 1000)
+    True plain run: page stable bit = KVM_GET_CLOCK's KVM_CLOCK_TSC_STABLE
     """
     checks = []
-    for run in (session.plain, session.with_offset):
+    for label, run in (("plain run", session.plain), ("offset run", session.with_offset)):
         if run is None:
             continue
         checks += [
-            check_page_scale(run, session.plain.tsc_khz),
-            check_stable_bit(run),
-            check_clock_matches_page(run),
-            check_rdtsc_between_host_readings(run),
-            check_guest_ns_between_clocks(run),
+            _labelled(label, check_page_scale(run, session.plain.tsc_khz)),
+            _labelled(label, check_stable_bit(run)),
+            _labelled(label, check_clock_matches_page(run)),
+            _labelled(label, check_rdtsc_between_host_readings(run)),
+            _labelled(label, check_guest_ns_between_clocks(run)),
         ]
-    if session.higher_rate is not None:
+    faster = session.higher_rate
+    if faster is not None:
         checks += [
-            check_page_scale(session.higher_rate, page_khz_expected(session, session.higher_rate)),
-            check_stable_bit(session.higher_rate),
-            check_clock_matches_page(session.higher_rate),
+            _labelled("higher rate", check_page_scale(faster, page_khz_expected(session, faster))),
+            _labelled("higher rate", check_stable_bit(faster)),
+            _labelled("higher rate", check_clock_matches_page(faster)),
         ]
     checks.append(check_lower_rate_refused(session))
     return checks
+
+
+def _labelled(label: str, check: Check) -> Check:
+    return replace(check, name=f"{label}: {check.name}")
 
 
 def page_khz_expected(session: KvmSession, run: GuestRun) -> int:

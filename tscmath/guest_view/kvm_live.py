@@ -70,7 +70,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import U64_MAX, check_int, check_u64
-from .kvm_checks import GuestRun, KvmClockData, KvmSession, TscKhzAttempt
+from .kvm_checks import (
+    GuestRun,
+    KvmClockData,
+    KvmSession,
+    TscKhzAttempt,
+    load_recorded_session,
+)
 from .pvclock import PvclockTimeInfo
 
 __all__ = [
@@ -91,6 +97,7 @@ __all__ = [
     "run_tiny_guest",
     "try_tsc_khz",
     "record_session",
+    "live_or_recorded",
 ]
 
 KVM_DEVICE = "/dev/kvm"
@@ -764,3 +771,23 @@ def record_session(
         higher_rate=higher_rate,
         seconds=time.perf_counter() - started,
     )
+
+
+def live_or_recorded(device: str | None = None) -> tuple[KvmSession, str]:
+    """A live session on ``device`` when it is usable, else the recorded one; and which it is.
+
+    ``device`` defaults to ``$TSCMATH_KVM_DEVICE`` or :data:`KVM_DEVICE` (set the variable to a
+    path that does not exist to see the recorded run on a machine with KVM). The second value
+    says ``"live"`` or ``"recorded"`` with the reason KVM is not usable here.
+
+    Examples
+    --------
+    >>> session, source = live_or_recorded("/nonexistent/kvm")
+    >>> source.split(":")[0], session.vendor_module
+    ('recorded (no live KVM here', 'kvm_pvm')
+    """
+    device = device or os.environ.get("TSCMATH_KVM_DEVICE") or KVM_DEVICE
+    reason = kvm_unavailable_reason(device)
+    if reason is None:
+        return record_session(device), "live, on this machine's /dev/kvm"
+    return load_recorded_session(), f"recorded (no live KVM here: {reason})"
