@@ -112,6 +112,15 @@ def test_rdtsc_check_catches_a_value_outside_the_host_readings():
     assert kvm_checks.offset_outcome(dataclasses.replace(run, offset_requested=5)) == "neither"
 
 
+def test_without_the_offset_attribute_the_offset_checks_do_not_apply():
+    run = dataclasses.replace(RECORDED.plain, offset_read_back=None)
+    assert kvm_checks.check_rdtsc_between_host_readings(run).holds is None
+    assert kvm_checks.check_clock_matches_page(run).holds is None
+    assert kvm_checks.check_rdtsc_between_host_readings(run, 0).holds is True
+    with pytest.raises(tm.InvalidInput, match="offset must be given"):
+        kvm_checks.guest_tsc_of(run, 1)
+
+
 @given(before=u64, to_guest=st.integers(0, 10**12), to_after=st.integers(0, 10**12), offset=u64)
 def test_rdtsc_bracket_holds_across_the_64_bit_wrap(before, to_guest, to_after, offset):
     run = dataclasses.replace(
@@ -133,7 +142,7 @@ def test_ioctl_numbers_are_the_kernels():
     assert kvm_live.KVM_GET_API_VERSION == 0xAE00
     assert kvm_live.KVM_RUN == 0xAE80
     assert kvm_live.KVM_SET_USER_MEMORY_REGION == 0x4020AE46
-    assert kvm_live.KVM_GET_REGS == 0x8090AE81
+    assert kvm_live.KVM_SET_REGS == 0x4090AE82
     assert kvm_live.KVM_SET_SREGS == 0x4138AE84
     assert kvm_live.KVM_GET_CLOCK == 0x8030AE7C
     assert kvm_live.KVM_SET_DEVICE_ATTR == 0x4018AEE1
@@ -161,6 +170,11 @@ def test_missing_device_raises_kvm_unavailable():
     assert caught.value.errno == errno.ENOENT
     assert isinstance(caught.value, OSError)
     assert "does not exist" in kvm_live.kvm_unavailable_reason("/nonexistent/kvm")
+
+
+def test_a_device_that_is_not_kvm_raises_kvm_unavailable():
+    with pytest.raises(kvm_live.KvmUnavailable, match="/dev/null is not a KVM device"):
+        kvm_live.Kvm.open("/dev/null")
 
 
 def test_not_permitted_names_root_or_the_kvm_group(monkeypatch):
@@ -202,7 +216,7 @@ def test_decode_exit_names_an_unexpected_exit(area, message):
 
 
 def test_bad_timeout_is_refused():
-    with pytest.raises(ValueError, match="timeout_s"), kvm_live._deadline(0):
+    with pytest.raises(tm.InvalidInput, match="timeout_s"), kvm_live._deadline(0):
         pass
 
 

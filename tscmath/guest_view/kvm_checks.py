@@ -214,6 +214,8 @@ class KvmSession:
         ``KVM_SET_TSC_KHZ`` at the host's rate, a higher and a lower one.
     higher_rate : GuestRun or None
         The guest on a vCPU set to the higher rate, when KVM accepted it.
+    higher_rate_error : str or None
+        Why the guest did not run at the higher rate although KVM accepted it.
     seconds : float
         Wall time of the whole session (a float: a measurement, not TSC arithmetic).
     """
@@ -228,6 +230,7 @@ class KvmSession:
     with_offset: GuestRun | None = None
     rate_attempts: tuple[TscKhzAttempt, ...] = ()
     higher_rate: GuestRun | None = None
+    higher_rate_error: str | None = None
     seconds: float = 0.0
 
 
@@ -290,16 +293,15 @@ def describe_page(page: PvclockTimeInfo) -> Report:
     return Report(lines)
 
 
-def _effective_offset(run: GuestRun) -> int:
-    """The offset KVM reports for the vCPU (0 where the attribute is missing)."""
-    return run.offset_read_back or 0
+NO_OFFSET_ATTRIBUTE = "the vCPU's offset is unknown: this KVM has no KVM_VCPU_TSC_OFFSET (< 5.16)"
 
 
 def guest_tsc_of(run: GuestRun, host_tsc: int, offset: int | None = None) -> int:
     """Guest TSC at host TSC ``host_tsc``: ``host_tsc + offset`` mod 2**64 (no scaling).
 
-    ``offset`` defaults to the offset KVM read back for the run. This is
-    :func:`tscmath.guest_tsc` with the ratio 1.0: the vCPUs here are never scaled.
+    ``offset`` defaults to the offset KVM read back for the run (an :class:`InvalidInput` if
+    it could not be read). This is :func:`tscmath.guest_tsc` with the ratio 1.0: the vCPUs
+    here are never scaled.
 
     Examples
     --------
@@ -307,8 +309,11 @@ def guest_tsc_of(run: GuestRun, host_tsc: int, offset: int | None = None) -> int
     >>> guest_tsc_of(run, 1_000, offset=2**64 - 1)
     999
     """
-    off = _effective_offset(run) if offset is None else check_u64("offset", offset)
-    return guest_tsc(check_u64("host_tsc", host_tsc), ONE_X, off, AMD_SVM)
+    if offset is None:
+        if run.offset_read_back is None:
+            raise InvalidInput(f"offset must be given: {NO_OFFSET_ATTRIBUTE}")
+        offset = run.offset_read_back
+    return guest_tsc(check_u64("host_tsc", host_tsc), ONE_X, check_u64("offset", offset), AMD_SVM)
 
 
 def guest_ns_at_rdtsc(run: GuestRun) -> int:
@@ -371,6 +376,8 @@ def check_clock_matches_page(run: GuestRun) -> Check:
     clock = run.clock_after
     if not (clock.master_clock and clock.has_host_tsc and run.page.flags & PVCLOCK_TSC_STABLE_BIT):
         return Check(name, None, "no master clock: KVM_GET_CLOCK reads the host clock instead")
+    if run.offset_read_back is None:
+        return Check(name, None, NO_OFFSET_ATTRIBUTE)
     from_page = pvclock_read_ns(run.page, guest_tsc_of(run, clock.host_tsc))
     return Check(
         name,
@@ -388,16 +395,20 @@ def _between(value: int, low: int, high: int) -> bool:
 def check_rdtsc_between_host_readings(run: GuestRun, offset: int | None = None) -> Check:
     """The guest's ``RDTSC`` lies between the two host readings, shifted by the offset.
 
-    ``offset`` defaults to the offset KVM read back for the run (0 without the attribute).
+    ``offset`` defaults to the offset KVM read back for the run; without the attribute the
+    check does not apply (``holds`` is ``None``).
     """
-    off = _effective_offset(run) if offset is None else offset
+    name = "host TSC before + offset <= guest RDTSC <= host TSC after + offset"
+    off = run.offset_read_back if offset is None else offset
+    if off is None:
+        return Check(name, None, NO_OFFSET_ATTRIBUTE)
     low, high = (
         guest_tsc_of(run, run.host_tsc_before, off),
         guest_tsc_of(run, run.host_tsc_after, off),
     )
     holds = _between(run.guest_rdtsc, low, high)
     return Check(
-        "host TSC before + offset <= guest RDTSC <= host TSC after + offset",
+        name,
         holds,
         f"offset {off}; guest RDTSC is {(run.guest_rdtsc - low) & U64_MAX} ticks after the lower "
         f"bound and {(high - run.guest_rdtsc) & U64_MAX} before the upper one"
@@ -417,7 +428,7 @@ def check_guest_ns_between_clocks(run: GuestRun) -> Check:
     )
 
 
-def offset_outcome(run: GuestRun) -> str:
+def offset_outcome(run: GuestRun | None) -> str:
     """What became of a written ``KVM_VCPU_TSC_OFFSET``: ``applied``, ``ignored`` or ``neither``.
 
     ``applied``: the guest's ``RDTSC`` lies between the host readings plus the offset written
@@ -430,6 +441,8 @@ def offset_outcome(run: GuestRun) -> str:
     >>> offset_outcome(session.with_offset), session.vendor_module
     ('ignored', 'kvm_pvm')
     """
+    if run is None:
+        return "not tried: this KVM has no KVM_VCPU_TSC_OFFSET"
     if run.offset_requested is None:
         return "not written"
     if check_rdtsc_between_host_readings(run, run.offset_requested).holds:
@@ -564,6 +577,7 @@ def session_from_json(text: str) -> KvmSession:
             with_offset=_run_from_dict(data.get("with_offset")),
             rate_attempts=tuple(TscKhzAttempt(**a) for a in data.get("rate_attempts", ())),
             higher_rate=_run_from_dict(data.get("higher_rate")),
+            higher_rate_error=data.get("higher_rate_error"),
             seconds=float(data.get("seconds", 0.0)),
         )
     except (KeyError, TypeError, AssertionError, json.JSONDecodeError) as err:
