@@ -15,9 +15,12 @@ from __future__ import annotations
 from .errors import check_hz, check_nonnegative
 
 NS_PER_S = 1_000_000_000
-"""Nanoseconds in one second."""
+"""Nanoseconds in one second (Linux calls it ``NSEC_PER_SEC``)."""
 
-__all__ = ["NS_PER_S", "ticks_to_ns", "ns_to_ticks"]
+SECONDS_PER_DAY = 86_400
+"""Seconds in a day (no leap seconds): drift is quoted per day."""
+
+__all__ = ["NS_PER_S", "SECONDS_PER_DAY", "ticks_to_ns", "ns_to_ticks"]
 
 
 def ticks_to_ns(ticks: int, hz: int) -> int:

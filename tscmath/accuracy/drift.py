@@ -21,14 +21,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from ..conversions import SECONDS_PER_DAY
 from ..errors import RatioOutOfRange, check_hz
 from ..formats import FixedPointFormat
 from ..scaling import check_format, drift_ticks_per_second
 
-__all__ = ["SECONDS_PER_DAY", "us_per_day", "drift_bound", "drift_grid"]
-
-SECONDS_PER_DAY = 86_400
-"""Seconds in a day (no leap seconds)."""
+__all__ = ["us_per_day", "drift_bound", "drift_grid"]
 
 
 def us_per_day(ticks_per_second: Fraction | int, guest_hz: int) -> Fraction:
