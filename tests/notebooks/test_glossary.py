@@ -1,6 +1,6 @@
 """Terms before use: every glossary term is defined where it first appears, linked after that.
 
-The glossary (``notebooks/glossary.md``) lists each term under a ``###`` heading, with other
+The glossary (``notebooks/glossary.md``) lists each term under a ``##`` heading, with other
 spellings on an ``*Also:*`` line. Reading the chapters in order (00, 01, ...), a term's first
 appearance in the collection must be its definition: the term in bold (``**blackout**``, a
 one-line definition follows) or a link to the glossary. In every later chapter, its first
@@ -30,9 +30,9 @@ class Term:
 
 
 def glossary_terms(text: str) -> list[Term]:
-    """Parse ``### term`` headings and their ``*Also:*`` spellings."""
+    """Parse ``## term`` headings and their ``*Also:*`` spellings."""
     terms = []
-    for block in re.split(r"^### ", text, flags=re.M)[1:]:
+    for block in re.split(r"^## ", text, flags=re.M)[1:]:
         head, _, body = block.partition("\n")
         also = re.search(r"\*Also:\*\s*([^.]*)\.", body)
         spellings = [head.strip()]
