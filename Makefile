@@ -7,8 +7,9 @@ READY  := $(VENV)/.ready
 # The full lock for the interpreter at hand: 3.11+ uses requirements.txt, 3.10 its own lock.
 LOCK   := $(shell $(PYTHON) -c 'import sys; print("requirements-py310.txt" if sys.version_info[:2] == (3, 10) else "requirements.txt")' 2>/dev/null || echo requirements.txt)
 
-# Fast tests for the edit-test loop: the package's unit and property tests, the project's
-# layout checks and every doctest; no notebook execution, no browser, nothing marked slow.
+# Fast tests for the edit-test loop: the package's unit and property tests (a fifth of the
+# hypothesis examples: profile "check" in tests/conftest.py), the project's layout checks and
+# every doctest; no notebook execution, no browser, nothing marked slow. `make test` runs all.
 CHECK_TESTS := tests/package tests/project tscmath
 
 .DEFAULT_GOAL := help
@@ -32,7 +33,7 @@ lab: $(READY) ## open the collection in JupyterLab (127.0.0.1; prints the URL)
 check: $(READY) ## ruff and the fast tests (package, layout, doctests): well under a minute
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -m "not slow and not browser" $(CHECK_TESTS)
+	$(BIN)/python -m pytest -q -m "not slow and not browser" --hypothesis-profile=check $(CHECK_TESTS)
 
 test: $(READY) ## every test, as CI runs it: ruff, pytest, notebooks, site, browsers
 	$(BIN)/ruff check .

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,7 +83,8 @@ def test_solution_cells_carry_the_tags_that_fold_them_on_the_site(path):
         if SOLUTION_TAG in tags:
             assert cell.cell_type == "code", f"{cell.id}: a solution is a code cell"
             assert "hide-cell" in tags, f"{cell.id}: tag it hide-cell so the site folds it"
-            assert cell.metadata.get("mystnb") == FOLD_PROMPTS, f"{cell.id}: fold prompts"
+            prompts = cell.metadata.get("mystnb", {})
+            assert FOLD_PROMPTS.items() <= prompts.items(), f"{cell.id}: 'Show the solution'"
 
 
 def test_external_resources_are_detected(tmp_path):
@@ -472,3 +474,24 @@ def test_every_chapter_fits_1280_px_and_describes_its_figures(collection_site, v
             if bad:
                 problems[path.stem] = bad
     assert not problems, problems
+
+
+def test_every_chapter_page_ends_with_its_linked_sources(collection_site):
+    """Pages of notebooks that cite real systems end with a "Sources" section of GitHub links."""
+    spec = importlib.util.spec_from_file_location(
+        "tools_sources_site", ROOT / "tools" / "sources.py"
+    )
+    tool = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = tool
+    spec.loader.exec_module(tool)
+    entries = tool.load_registry()
+    for nb in notebook_paths():
+        groups = tool.sources_for_notebook(nb, entries)
+        html = (collection_site / f"{nb.stem}.html").read_text(encoding="utf-8")
+        if not groups:
+            assert 'id="sources"' not in html, nb.name
+            continue
+        section = html[html.index('id="sources"') :]
+        assert ">Sources<" in section[:300], nb.name
+        for file_entry, _ in groups:
+            assert f'href="{file_entry.link}"' in section, (nb.name, file_entry.path)
