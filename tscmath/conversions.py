@@ -17,7 +17,13 @@ from .errors import check_hz, check_nonnegative
 NS_PER_S = 1_000_000_000
 """Nanoseconds in one second."""
 
-__all__ = ["NS_PER_S", "ticks_to_ns", "ns_to_ticks"]
+MAX_HZ = 10**12
+"""Largest frequency the exact array conversions and the migration model accept (1 THz).
+
+Far above any real TSC; it keeps every intermediate of the ``uint64`` array conversions
+(:mod:`tscmath.vectorized`) below ``2**64``."""
+
+__all__ = ["NS_PER_S", "MAX_HZ", "ticks_to_ns", "ns_to_ticks"]
 
 
 def ticks_to_ns(ticks: int, hz: int) -> int:

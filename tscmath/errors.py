@@ -15,10 +15,17 @@ tsc must be an integer in [0, 2**64 - 1] = [0, 18446744073709551615]; got -5
 
 from __future__ import annotations
 
-from numbers import Integral
+from fractions import Fraction
+from numbers import Integral, Rational
 
 U64_MAX = (1 << 64) - 1
 """Largest value a 64-bit TSC, offset or multiplier register can hold."""
+
+I64_MIN = -(1 << 63)
+"""Smallest signed 64-bit value (an hrtime, a signed offset)."""
+
+I64_MAX = (1 << 63) - 1
+"""Largest signed 64-bit value."""
 
 __all__ = [
     "TscMathError",
@@ -26,10 +33,19 @@ __all__ = [
     "RatioOutOfRange",
     "ScaleOverflow",
     "U64_MAX",
+    "I64_MIN",
+    "I64_MAX",
     "check_int",
     "check_u64",
+    "check_i64",
     "check_hz",
     "check_nonnegative",
+    "check_count",
+    "check_bool",
+    "check_str",
+    "check_instance",
+    "check_fraction",
+    "check_sequence",
 ]
 
 
@@ -86,6 +102,11 @@ def check_u64(name: str, value: object) -> int:
     return check_int(name, value, 0, U64_MAX)
 
 
+def check_i64(name: str, value: object) -> int:
+    """Return ``value`` as an ``int`` if it fits a signed 64-bit integer (an hrtime)."""
+    return check_int(name, value, I64_MIN, I64_MAX)
+
+
 def check_hz(name: str, value: object) -> int:
     """Return ``value`` as an ``int`` if it is a positive whole number of hertz."""
     return check_int(name, value, 1, None)
@@ -94,3 +115,132 @@ def check_hz(name: str, value: object) -> int:
 def check_nonnegative(name: str, value: object) -> int:
     """Return ``value`` as an ``int`` if it is a non-negative integer (ticks, ns)."""
     return check_int(name, value, 0, None)
+
+
+def check_count(name: str, value: object, lo: int, hi: int, limit: str) -> int:
+    """Return ``value`` as an ``int`` if it is a count in ``[lo, hi]``; the message names ``limit``.
+
+    Counts (trials, samples, seconds simulated, digits) have an upper bound so that a careless
+    call ends in seconds, not hours: the error says which constant sets it.
+
+    Examples
+    --------
+    >>> check_count("trials", 3_000_000, 1, 100_000, "MAX_TRIALS")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tscmath.errors.InvalidInput: trials must be an integer in [1, 100000] (the ...; got 3000000
+    """
+    try:
+        return check_int(name, value, lo, hi)
+    except InvalidInput as exc:
+        got = str(exc).rpartition("; got ")[2]
+        raise InvalidInput(
+            f"{name} must be an integer in [{lo}, {hi}] (the limit is {limit}, so that one call "
+            f"finishes in seconds); got {got}"
+        ) from None
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` as a ``bool`` if it is one (``True``/``False`` or a numpy bool).
+
+    A string such as ``"False"`` is truthy in Python; it is refused here rather than read as
+    true.
+
+    Examples
+    --------
+    >>> check_bool("wrap", "False")
+    Traceback (most recent call last):
+    ...
+    tscmath.errors.InvalidInput: wrap must be True or False; got 'False' of type str
+    """
+    kind = type(value)
+    if isinstance(value, bool) or (
+        kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+    ):
+        return bool(value)
+    raise InvalidInput(f"{name} must be True or False; got {value!r} of type {kind.__name__}")
+
+
+def check_str(name: str, value: object, max_len: int | None = None) -> str:
+    """Return ``value`` if it is a ``str`` (of at most ``max_len`` characters)."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be a str; got {value!r} of type {type(value).__name__}")
+    if max_len is not None and len(value) > max_len:
+        raise InvalidInput(
+            f"{name} must be a str of at most {max_len} characters; got {len(value)} characters"
+        )
+    return value
+
+
+def check_instance(name: str, value: object, cls: type, what: str | None = None) -> object:
+    """Return ``value`` if it is an instance of ``cls``, else raise naming ``name``.
+
+    Examples
+    --------
+    >>> check_instance("fmt", None, int, "an int such as 5")
+    Traceback (most recent call last):
+    ...
+    tscmath.errors.InvalidInput: fmt must be an int such as 5; got None of type NoneType
+    """
+    if not isinstance(value, cls):
+        wanted = what or f"a {cls.__name__}"
+        raise InvalidInput(f"{name} must be {wanted}; got {value!r} of type {type(value).__name__}")
+    return value
+
+
+def check_fraction(
+    name: str, value: object, lo: int | None = 0, hi: int | None = None, *, lo_open: bool = True
+) -> Fraction:
+    """Return ``value`` as an exact :class:`~fractions.Fraction` if it is a rational in range.
+
+    Accepts ints, numpy integers and Fractions; refuses floats (pass ``Fraction(3, 2)``, not
+    ``1.5``: a float is not exact), bools, strings and everything else. By default the valid
+    range is ``(lo, hi]`` with ``lo = 0`` excluded (a positive rate); ``lo=None`` means no
+    lower bound.
+
+    Examples
+    --------
+    >>> check_fraction("ref_hz", Fraction(3, 2))
+    Fraction(3, 2)
+    >>> check_fraction("ref_hz", "abc")
+    Traceback (most recent call last):
+    ...
+    tscmath.errors.InvalidInput: ref_hz must be an integer or Fraction in (0, inf); got 'abc' of \
+type str
+    """
+    left = "(-inf" if lo is None else f"{'(' if lo_open else '['}{lo}"
+    right = "inf)" if hi is None else f"{hi}]"
+    what = f"{name} must be an integer or Fraction in {left}, {right}"
+    if isinstance(value, bool) or not isinstance(value, (Integral, Rational)):
+        raise InvalidInput(f"{what}; got {value!r} of type {type(value).__name__}")
+    as_fraction = Fraction(int(value)) if isinstance(value, Integral) else Fraction(value)
+    too_low = lo is not None and (as_fraction < lo or (lo_open and as_fraction == lo))
+    if too_low or (hi is not None and as_fraction > hi):
+        raise InvalidInput(f"{what}; got {as_fraction}")
+    return as_fraction
+
+
+def check_sequence(name: str, values: object, max_len: int | None = None) -> list:
+    """Return ``values`` as a list if it is an ordered collection (list, tuple, range, 1-d array).
+
+    Strings, bytes, mappings, sets and scalars are refused (iterating a string gives its
+    characters, a set has no order).
+
+    Examples
+    --------
+    >>> check_sequence("host_hzs", (1, 2))
+    [1, 2]
+    >>> check_sequence("host_hzs", "3e9")
+    Traceback (most recent call last):
+    ...
+    tscmath.errors.InvalidInput: host_hzs must be a list, tuple or 1-d array; got '3e9' of type str
+    """
+    is_array = type(values).__name__ == "ndarray" and getattr(values, "ndim", 0) == 1
+    if not (isinstance(values, (list, tuple, range)) or is_array):
+        raise InvalidInput(
+            f"{name} must be a list, tuple or 1-d array; got {values!r} of type "
+            f"{type(values).__name__}"
+        )
+    if max_len is not None and len(values) > max_len:
+        raise InvalidInput(f"{name} must hold at most {max_len} items; got {len(values)}")
+    return list(values)

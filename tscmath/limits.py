@@ -95,5 +95,7 @@ def kvm_uses_scaling(user_khz: int, host_khz: int, ppm: int = KVM_TSC_TOLERANCE_
     True
     """
     user_khz = check_hz("user_khz", user_khz)
+    host_khz = check_hz("host_khz", host_khz)
+    ppm = check_int("ppm", ppm, 0, 999_999)  # tsc_tolerance_ppm is an unsigned tolerance
     lo, hi = kvm_adjust_khz(host_khz, -ppm), kvm_adjust_khz(host_khz, ppm)
     return user_khz < lo or user_khz > hi

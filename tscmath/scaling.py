@@ -22,6 +22,7 @@ from .errors import (
     InvalidInput,
     RatioOutOfRange,
     ScaleOverflow,
+    check_bool,
     check_hz,
     check_int,
     check_u64,
@@ -122,6 +123,7 @@ def scale(tsc: int, mult: int, fmt: FixedPointFormat, *, wrap: bool = False) -> 
     tsc = check_u64("tsc", tsc)
     fmt = check_format(fmt)
     mult = check_multiplier(mult, fmt)
+    wrap = check_bool("wrap", wrap)
     result = (tsc * mult) >> fmt.frac_bits
     if result > U64_MAX:
         if wrap:

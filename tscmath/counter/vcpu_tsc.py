@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..errors import U64_MAX, check_u64
+from ..errors import U64_MAX, check_instance, check_u64
 from ..formats import AMD_SVM, FixedPointFormat
 from ..offsets import guest_tsc
 from ..scaling import check_format, check_multiplier, scale
@@ -59,16 +59,21 @@ class VcpuTsc:
     fmt: FixedPointFormat = AMD_SVM
 
     def __post_init__(self) -> None:
-        check_u64("offset", self.offset)
-        check_u64("tsc_adjust", self.tsc_adjust)
+        # Store plain Python ints (numpy scalars are accepted on input, never kept).
+        object.__setattr__(self, "offset", check_u64("offset", self.offset))
+        object.__setattr__(self, "tsc_adjust", check_u64("tsc_adjust", self.tsc_adjust))
         check_format(self.fmt)
         if self.mult is not None:
-            check_multiplier(self.mult, self.fmt)
+            object.__setattr__(self, "mult", check_multiplier(self.mult, self.fmt))
 
     @property
     def multiplier(self) -> int:
         """The multiplier in use (``fmt.one`` when there is no scaling)."""
         return self.fmt.one if self.mult is None else self.mult
+
+
+def _check_cpu(cpu: object) -> None:
+    check_instance("cpu", cpu, VcpuTsc)
 
 
 def read_tsc(cpu: VcpuTsc, host_tsc: int) -> int:
@@ -79,6 +84,7 @@ def read_tsc(cpu: VcpuTsc, host_tsc: int) -> int:
     >>> read_tsc(VcpuTsc(offset=2**64 - 10), host_tsc=25)
     15
     """
+    _check_cpu(cpu)
     return guest_tsc(host_tsc, cpu.multiplier, cpu.offset, cpu.fmt)
 
 
@@ -94,6 +100,8 @@ def write_tsc(cpu: VcpuTsc, host_tsc: int, value: int) -> VcpuTsc:
     >>> read_tsc(cpu, 100), read_tsc(cpu, 150)
     (0, 50)
     """
+    _check_cpu(cpu)
+    host_tsc = check_u64("host_tsc", host_tsc)
     value = check_u64("value", value)
     new_offset = (value - scale(host_tsc, cpu.multiplier, cpu.fmt, wrap=True)) & U64_MAX
     moved = new_offset - cpu.offset
@@ -112,6 +120,7 @@ def write_tsc_adjust(cpu: VcpuTsc, host_tsc: int, value: int) -> VcpuTsc:
     >>> read_tsc(cpu, 100), cpu.tsc_adjust
     (107, 7)
     """
+    _check_cpu(cpu)
     check_u64("host_tsc", host_tsc)
     value = check_u64("value", value)
     moved = value - cpu.tsc_adjust

@@ -27,7 +27,7 @@ Examples
 from __future__ import annotations
 
 from ..conversions import NS_PER_S
-from ..errors import check_hz, check_int
+from ..errors import check_bool, check_hz, check_int
 
 __all__ = [
     "MAX_SLEW_PPM",
@@ -111,7 +111,7 @@ def watchdog_reports(jump_ns: int, *, guest_stopped: bool = False) -> list[str]:
     []
     """
     jump = check_int("jump_ns", jump_ns, 0, None)
-    if guest_stopped:
+    if check_bool("guest_stopped", guest_stopped):
         return []
     reports = []
     if jump > SOFTLOCKUP_THRESHOLD_NS:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import U64_MAX, check_hz, check_int, check_u64
+from ..errors import U64_MAX, check_hz, check_instance, check_int, check_u64
 from ..formats import HYPERV_REFERENCE
 from ..scaling import scale as fixed_scale
 
@@ -71,9 +71,10 @@ class ReferenceTscPage:
     offset: int = 0
 
     def __post_init__(self) -> None:
-        check_int("sequence", self.sequence, 0, _U32_MAX)
-        check_u64("scale", self.scale)
-        check_int("offset", self.offset, _S64_MIN, _S64_MAX)
+        # Store plain Python ints (numpy scalars are accepted on input, never kept).
+        object.__setattr__(self, "sequence", check_int("sequence", self.sequence, 0, _U32_MAX))
+        object.__setattr__(self, "scale", check_u64("scale", self.scale))
+        object.__setattr__(self, "offset", check_int("offset", self.offset, _S64_MIN, _S64_MAX))
 
     @property
     def valid(self) -> bool:
@@ -121,6 +122,7 @@ def read_100ns(page: ReferenceTscPage, tsc: int) -> int | None:
     >>> read_100ns(reference_page(3_000_000_000), 3_000_000_000 * 60)  # one minute
     599999999
     """
+    check_instance("page", page, ReferenceTscPage)
     tsc = check_u64("tsc", tsc)
     if not page.valid or page.scale == 0:
         return None
@@ -156,6 +158,7 @@ def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> Re
     >>> new.sequence
     2
     """
+    check_instance("page", page, ReferenceTscPage)
     tsc_now = check_u64("tsc_now", tsc_now)
     now = read_100ns(page, tsc_now)
     new_scale = guest_freq_to_scale(new_guest_hz)

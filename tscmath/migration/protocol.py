@@ -39,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..conversions import NS_PER_S, ns_to_ticks
-from ..errors import U64_MAX, InvalidInput, TscMathError, check_int, check_u64
+from ..errors import U64_MAX, InvalidInput, TscMathError, check_bool, check_int, check_u64
 from .hosts import I64_MAX, Host, check_i64
 from .vm import Vm, anchor_vm
 
@@ -280,6 +280,8 @@ def import_time_data(
         raise InvalidInput(f"data must be a VmTimeData; got {data!r}")
     if not isinstance(host, Host):
         raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_bool("enforce_limits", enforce_limits)
+    check_bool("use_scaling", use_scaling)
     now_hrtime = host.hrtime_at(true_ns_of_write)
     if data.hrtime > now_hrtime:
         raise TimeDataFromFuture(

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..errors import InvalidInput, check_int
+from ..errors import I64_MAX, InvalidInput, check_bool, check_int
 from .hosts import Host
 from .protocol import (
     AdjustedTimeData,
@@ -222,8 +222,9 @@ def migrate(
     if not isinstance(dst, Host):
         raise InvalidInput(f"dst must be a Host; got {dst!r}")
     strategy = as_strategy(strategy)
-    pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, None)
-    blackout_ns = check_int("blackout_ns", blackout_ns, 0, None)
+    enforce_limits = check_bool("enforce_limits", enforce_limits)
+    pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, I64_MAX)
+    blackout_ns = check_int("blackout_ns", blackout_ns, 0, I64_MAX - pause_ns)
     write_delay_ns = check_int("write_delay_ns", write_delay_ns, 0, blackout_ns)
     resume_ns = pause_ns + blackout_ns
     exported = export_time_data(vm, pause_ns)

@@ -36,10 +36,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidInput, check_int
+from ..errors import InvalidInput, check_bool, check_int, check_sequence
+from ..vectorized import ticks_to_ns_u64_array
 from .hosts import Host, check_i64
 from .strategies import MigrationOutcome, Strategy, as_strategy, migrate
-from .vm import Vm, boot_guest, ticks_to_ns_u64_array
+from .vm import Vm, boot_guest
 
 __all__ = ["Hop", "Timeline", "simulate_timeline", "sample_times"]
 
@@ -167,6 +168,9 @@ def simulate_timeline(
     Timeline
     """
     strategy = as_strategy(strategy)
+    enforce_limits = check_bool("enforce_limits", enforce_limits)
+    boot_ns = check_i64("boot_ns", boot_ns)
+    hops = check_sequence("hops", hops)
     vm = boot_guest(first_host, boot_ns, guest_hz, enforce_limits=enforce_limits)
     vms = [vm]
     outcomes = []

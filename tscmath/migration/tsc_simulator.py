@@ -34,11 +34,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import U64_MAX, InvalidInput, ScaleOverflow, check_hz, check_int, check_u64
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    ScaleOverflow,
+    check_count,
+    check_hz,
+    check_int,
+    check_u64,
+)
 from ..formats import AMD_SVM, FixedPointFormat
 from ..scaling import check_format, multiplier, scale
 
-__all__ = ["replay_simulator", "sim_guest_tsc"]
+__all__ = ["MAX_DURATION_S", "replay_simulator", "sim_guest_tsc"]
+
+MAX_DURATION_S = 100_000
+"""Longest replay, in seconds (one row per second: about a second of work, 100,000 rows)."""
 
 
 def _sim_offset(initial_host_tsc: int, initial_guest_tsc: int, mult: int, fmt) -> int:
@@ -98,7 +109,8 @@ def replay_simulator(
     Parameters
     ----------
     duration_s : int
-        Last second simulated (rows for ``t = 0 .. duration_s`` inclusive).
+        Last second simulated (rows for ``t = 0 .. duration_s`` inclusive), at most
+        :data:`MAX_DURATION_S`.
     host_tsc0, host_hz : int
         First host's TSC at ``t = 0`` and its frequency (Hz).
     guest_hz : int
@@ -114,10 +126,19 @@ def replay_simulator(
     -------
     list of (t_s, host_tsc, guest_tsc)
     """
-    duration_s = check_int("duration_s", duration_s, 0, None)
+    duration_s = check_count("duration_s", duration_s, 0, MAX_DURATION_S, "MAX_DURATION_S")
     fmt = check_format(fmt)
     guest_hz = check_hz("guest_hz", guest_hz)
     hosts = [(0, check_u64("host_tsc0", host_tsc0), check_hz("host_hz", host_hz))]
+    if not isinstance(migrations, (list, tuple)):
+        raise InvalidInput(
+            f"migrations must be a list or tuple of (t_s, host_tsc, host_hz); got {migrations!r}"
+        )
+    if len(migrations) > duration_s:
+        raise InvalidInput(
+            f"migrations must hold at most duration_s = {duration_s} entries (distinct seconds "
+            f"after 0); got {len(migrations)}"
+        )
     for i, mig in enumerate(migrations):
         try:
             t_s, tsc, hz = mig
