@@ -15,8 +15,12 @@ tsc must be an integer in [0, 2**64 - 1] = [0, 18446744073709551615]; got -5
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from fractions import Fraction
 from numbers import Integral, Rational
+from typing import Any
 
 U64_MAX = (1 << 64) - 1
 """Largest value a 64-bit TSC, offset or multiplier register can hold."""
@@ -46,6 +50,7 @@ __all__ = [
     "check_instance",
     "check_fraction",
     "check_sequence",
+    "check_fields",
 ]
 
 
@@ -65,7 +70,9 @@ class ScaleOverflow(TscMathError):
     """``floor(tsc * M / 2**F)`` does not fit in 64 bits (and ``wrap=False`` was asked)."""
 
 
-def _describe_range(lo: int, hi: int | None) -> str:
+def _describe_range(lo: int | None, hi: int | None) -> str:
+    if lo is None:
+        return "" if hi is None else f"<= {hi}"
     if hi is None:
         return f">= {lo}"
     if hi == U64_MAX and lo == 0:
@@ -73,7 +80,7 @@ def _describe_range(lo: int, hi: int | None) -> str:
     return f"[{lo}, {hi}]"
 
 
-def check_int(name: str, value: object, lo: int = 0, hi: int | None = None) -> int:
+def check_int(name: str, value: object, lo: int | None = 0, hi: int | None = None) -> int:
     """Return ``value`` as a Python ``int`` if it is an integer in ``[lo, hi]``.
 
     Accepts Python ints and numpy integer scalars; refuses ``bool``, floats (even
@@ -88,11 +95,17 @@ def check_int(name: str, value: object, lo: int = 0, hi: int | None = None) -> i
     ...
     tscmath.errors.InvalidInput: ticks must be an integer >= 0; got -1
     """
-    what = f"{name} must be an integer {'in ' if hi is not None else ''}{_describe_range(lo, hi)}"
-    if isinstance(value, bool) or not isinstance(value, Integral):
+    bounds = _describe_range(lo, hi)
+    what = f"{name} must be an integer {'in ' if lo is not None and hi is not None else ''}{bounds}"
+    what = what.rstrip()
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Integral)
+        or type(value).__name__ == "timedelta64"  # a numpy Integral with a unit: ambiguous
+    ):
         raise InvalidInput(f"{what}; got {value!r} of type {type(value).__name__}")
     as_int = int(value)
-    if as_int < lo or (hi is not None and as_int > hi):
+    if (lo is not None and as_int < lo) or (hi is not None and as_int > hi):
         raise InvalidInput(f"{what}; got {as_int}")
     return as_int
 
@@ -169,7 +182,7 @@ def check_str(name: str, value: object, max_len: int | None = None) -> str:
         raise InvalidInput(
             f"{name} must be a str of at most {max_len} characters; got {len(value)} characters"
         )
-    return value
+    return str(value)  # a numpy str_ becomes a plain str
 
 
 def check_instance(name: str, value: object, cls: type, what: str | None = None) -> object:
@@ -243,4 +256,84 @@ def check_sequence(name: str, values: object, max_len: int | None = None) -> lis
         )
     if max_len is not None and len(values) > max_len:
         raise InvalidInput(f"{name} must hold at most {max_len} items; got {len(values)}")
-    return list(values)
+    return values.tolist() if is_array else list(values)  # array items as Python scalars
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints_of(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        try:
+            _HINTS[cls] = typing.get_type_hints(cls)
+        except NameError:  # an annotation names numpy only under TYPE_CHECKING
+            import numpy
+
+            _HINTS[cls] = typing.get_type_hints(cls, localns={"np": numpy})
+    return _HINTS[cls]
+
+
+def _checked(name: str, value: object, hint: Any) -> object:
+    """``value`` checked against a simple annotation (and converted: numpy ints to ints)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for option in (a for a in args if a is not type(None)):
+            try:
+                return _checked(name, value, option)
+            except InvalidInput as exc:
+                errors.append(str(exc))
+        raise InvalidInput(" or ".join(errors) if errors else f"{name} must be None; got {value!r}")
+    if hint is bool:
+        return check_bool(name, value)
+    if hint is int:
+        return check_int(name, value, lo=None, hi=None)
+    if hint is str:
+        return check_str(name, value)
+    if hint is Fraction:
+        return check_fraction(name, value, lo=None)
+    if origin is tuple:
+        check_instance(name, value, (tuple, list), "a tuple")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_checked(f"{name}[{i}]", v, args[0]) for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise InvalidInput(f"{name} must be a tuple of {len(args)} items; got {value!r}")
+        pairs = enumerate(zip(value, args, strict=True))
+        return tuple(_checked(f"{name}[{i}]", v, h) for i, (v, h) in pairs)
+    if origin is not None and isinstance(origin, type):
+        return check_instance(name, value, origin, f"a {origin.__name__}")
+    if isinstance(hint, type):
+        return check_instance(name, value, hint, f"a {hint.__name__}")
+    return value
+
+
+def check_fields(record: object) -> None:
+    """Check every field of a frozen dataclass against its annotation, storing plain values.
+
+    For result records (what a simulation returns): ints must be integers (numpy ints are
+    stored as Python ints), bools bools, strings strings, Fractions rationals, tuples tuples
+    of such, and objects of the annotated class. Ranges are each record's own business.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Run:
+    ...     total: int
+    ...     def __post_init__(self):
+    ...         check_fields(self)
+    >>> Run("5")
+    Traceback (most recent call last):
+    ...
+    tscmath.errors.InvalidInput: total must be an integer; got '5' of type str
+    """
+    if not dataclasses.is_dataclass(record) or isinstance(record, type):
+        raise InvalidInput(f"record must be a dataclass instance; got {record!r}")
+    hints = _hints_of(type(record))
+    for field in dataclasses.fields(record):  # type: ignore[arg-type]
+        value = _checked(field.name, getattr(record, field.name), hints[field.name])
+        object.__setattr__(record, field.name, value)

@@ -51,6 +51,7 @@ def check_format(fmt: object) -> FixedPointFormat:
 
 def check_multiplier(mult: object, fmt: FixedPointFormat) -> int:
     """Return ``mult`` as an ``int`` if it is a multiplier ``fmt`` can hold (1 .. max)."""
+    fmt = check_format(fmt)
     return check_int(f"mult ({fmt.name})", mult, 1, fmt.max_multiplier)
 
 

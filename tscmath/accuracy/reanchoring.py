@@ -39,7 +39,9 @@ from ..conversions import MAX_HZ, NS_PER_S, ns_to_ticks
 from ..errors import (
     U64_MAX,
     InvalidInput,
+    RatioOutOfRange,
     check_count,
+    check_fields,
     check_int,
     check_nonnegative,
     check_sequence,
@@ -76,6 +78,9 @@ class MigrationTrace:
     lag_ticks: tuple[Fraction, ...]
     rate_ticks: tuple[Fraction, ...]
     rounding_ticks: tuple[Fraction, ...]
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 def simulate_migrations(
@@ -132,6 +137,11 @@ def simulate_migrations(
     blackout_ns = check_int("blackout_ns", blackout_ns, 0, MAX_STAY_S * NS_PER_S)
     blackout_jitter_ns = check_int("blackout_jitter_ns", blackout_jitter_ns, 0, 1 << 62)
     fmt = check_format(fmt)
+    for i, host_hz in enumerate(hosts):
+        try:
+            multiplier(guest_hz, host_hz, fmt)
+        except RatioOutOfRange as exc:
+            raise RatioOutOfRange(f"host_hzs[{i}] = {host_hz}: {exc}") from None
     seed = check_nonnegative("seed", seed)
     rng = np.random.default_rng(seed)
     arrivals = rng.integers(0, 1 << 50, size=stays, dtype=np.uint64).tolist()

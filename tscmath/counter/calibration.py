@@ -158,7 +158,8 @@ def window_ticks(window_ns: int, ref_hz: int | Fraction) -> int:
     ticks = int(ref_hz * window_ns // 1_000_000_000)
     if ticks < 1:
         raise InvalidInput(
-            f"window_ns must span at least one reference tick; got {window_ns} ns at {ref_hz} Hz"
+            f"window_ns = {window_ns} ns at ref_hz = {ref_hz} Hz spans less than one reference "
+            "tick; the window must hold at least one"
         )
     return ticks
 

@@ -105,10 +105,10 @@ class HostTscInfo:
     unreadable: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        check_str("platform", self.platform)
+        object.__setattr__(self, "platform", check_str("platform", self.platform))
         for name in ("clocksource", "cpu_mhz"):
             if getattr(self, name) is not None:
-                check_str(name, getattr(self, name))
+                object.__setattr__(self, name, check_str(name, getattr(self, name)))
         check_instance("available_clocksources", self.available_clocksources, tuple, "a tuple")
         for i, item in enumerate(self.available_clocksources):
             check_str(f"available_clocksources[{i}]", item)
@@ -268,8 +268,8 @@ def parse_khz_file(text: str) -> int:
     >>> parse_khz_file("fast")
     Traceback (most recent call last):
     ...
-    tscmath.errors.InvalidInput: tsc_freq_khz must hold a whole number of kHz in [1, 1000000000]; \
-got 'fast'
+    tscmath.errors.InvalidInput: text (a tsc_freq_khz file) must hold a whole number of kHz in \
+[1, 1000000000]; got 'fast'
     """
     stripped = check_str("text", text).strip()
     try:
@@ -282,8 +282,8 @@ got 'fast'
         or not 1 <= value <= MAX_HZ // 1000
     ):
         raise InvalidInput(
-            f"tsc_freq_khz must hold a whole number of kHz in [1, {MAX_HZ // 1000}]; "
-            f"got {stripped[:80]!r}"
+            f"text (a tsc_freq_khz file) must hold a whole number of kHz in "
+            f"[1, {MAX_HZ // 1000}]; got {stripped[:80]!r}"
         )
     return int(value) * 1000
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import U64_MAX, check_hz, check_instance, check_int, check_u64
+from ..errors import U64_MAX, check_instance, check_int, check_u64
 from ..formats import HYPERV_REFERENCE
 from ..scaling import scale as fixed_scale
 
@@ -85,6 +85,8 @@ class ReferenceTscPage:
 def guest_freq_to_scale(guest_hz: int) -> int | None:
     """``floor((10**7 << 64) / guest_hz)``, or ``None`` when that does not fit 64 bits.
 
+    ``guest_hz`` is a u64 (``1 .. 2**64 - 1``) as in propolis, so the scale is never 0.
+
     Examples
     --------
     >>> hex(guest_freq_to_scale(1_000_000_000))
@@ -92,7 +94,7 @@ def guest_freq_to_scale(guest_hz: int) -> int | None:
     >>> guest_freq_to_scale(10_000_000) is None  # exactly 1.0: needs bit 64
     True
     """
-    guest_hz = check_hz("guest_hz", guest_hz)
+    guest_hz = check_int("guest_hz", guest_hz, 1, U64_MAX)
     scale = (REFERENCE_HZ << 64) // guest_hz
     return None if scale >> 64 else scale
 
@@ -137,7 +139,9 @@ def exact_100ns(tsc: int, guest_hz: int) -> Fraction:
     >>> exact_100ns(3_000_000_000 * 60, 3_000_000_000)
     Fraction(600000000, 1)
     """
-    return Fraction(check_u64("tsc", tsc) * REFERENCE_HZ, check_hz("guest_hz", guest_hz))
+    return Fraction(
+        check_u64("tsc", tsc) * REFERENCE_HZ, check_int("guest_hz", guest_hz, 1, U64_MAX)
+    )
 
 
 def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> ReferenceTscPage:
@@ -160,6 +164,7 @@ def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> Re
     """
     check_instance("page", page, ReferenceTscPage)
     tsc_now = check_u64("tsc_now", tsc_now)
+    new_guest_hz = check_int("new_guest_hz", new_guest_hz, 1, U64_MAX)
     now = read_100ns(page, tsc_now)
     new_scale = guest_freq_to_scale(new_guest_hz)
     if now is None or new_scale is None:

@@ -270,6 +270,7 @@ def rate_error(tsc_hz: int) -> Fraction:
     >>> float(rate_error(3_000_000_000)) < 0
     True
     """
+    tsc_hz = check_int("tsc_hz", tsc_hz, 1, (1 << 63) - 1)
     shift, mul = tsc_time_scale(tsc_hz)
     ns_per_tick = Fraction(mul, 1 << 32) * (Fraction(2) ** shift)
     return ns_per_tick / Fraction(NS_PER_S, tsc_hz) - 1

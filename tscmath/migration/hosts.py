@@ -90,7 +90,7 @@ class Host:
     fmt: FixedPointFormat | None = AMD_SVM
 
     def __post_init__(self) -> None:
-        check_str("name", self.name, 200)
+        object.__setattr__(self, "name", check_str("name", self.name, 200))
         # Store plain Python ints (numpy scalars are accepted on input).
         object.__setattr__(self, "tsc_hz", check_int("tsc_hz", self.tsc_hz, 1, MAX_HZ))
         object.__setattr__(self, "tsc_at_zero", check_u64("tsc_at_zero", self.tsc_at_zero))

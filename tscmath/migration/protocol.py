@@ -39,7 +39,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..conversions import NS_PER_S, ns_to_ticks
-from ..errors import U64_MAX, InvalidInput, TscMathError, check_bool, check_int, check_u64
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    TscMathError,
+    check_bool,
+    check_fields,
+    check_int,
+    check_u64,
+)
 from .hosts import I64_MAX, Host, check_i64
 from .vm import Vm, anchor_vm
 
@@ -117,6 +125,9 @@ class AdjustedTimeData:
     migrate_delta_negative: bool
     guest_tsc_delta: int
     boot_hrtime_delta: int
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     @property
     def clamped(self) -> bool:
@@ -282,6 +293,7 @@ def import_time_data(
         raise InvalidInput(f"host must be a Host; got {host!r}")
     check_bool("enforce_limits", enforce_limits)
     check_bool("use_scaling", use_scaling)
+    true_ns_of_write = check_i64("true_ns_of_write", true_ns_of_write)
     now_hrtime = host.hrtime_at(true_ns_of_write)
     if data.hrtime > now_hrtime:
         raise TimeDataFromFuture(

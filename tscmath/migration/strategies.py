@@ -29,9 +29,9 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, EnumMeta
 
-from ..errors import I64_MAX, InvalidInput, check_bool, check_int
+from ..errors import I64_MAX, InvalidInput, check_bool, check_fields, check_i64, check_int
 from .hosts import Host
 from .protocol import (
     AdjustedTimeData,
@@ -45,7 +45,17 @@ from .vm import Vm, anchor_vm
 __all__ = ["Strategy", "MigrationOutcome", "as_strategy", "migrate"]
 
 
-class Strategy(Enum):
+class _StrategyType(EnumMeta):
+    """Refuses a lookup by anything but a str or a member before Enum compares it (an array
+    would make Enum's own search raise a bare ValueError from inside the standard library)."""
+
+    def __call__(cls, value, *args, **kwargs):  # type: ignore[override]
+        if not args and not kwargs and not isinstance(value, (str, cls)):
+            cls._missing_(value)
+        return super().__call__(value, *args, **kwargs)
+
+
+class Strategy(Enum, metaclass=_StrategyType):
     """How a hypervisor carries the guest's TSC across a migration.
 
     Each member's value is its short human label; ``.label`` and ``.description`` are for
@@ -61,6 +71,11 @@ class Strategy(Enum):
     IGNORE_BLACKOUT = "ignore the blackout"
     OFFSET_ONLY = "offset only"
     NAIVE = "naive"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Strategy:
+        choices = ", ".join(repr(s.value) for s in cls)
+        raise InvalidInput(f"strategy must be a Strategy or one of {choices}; got {value!r}")
 
     @property
     def label(self) -> str:
@@ -156,6 +171,21 @@ class MigrationOutcome:
     exported: VmTimeData
     adjusted: AdjustedTimeData | None
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        check_i64("pause_ns", self.pause_ns)
+        check_int(
+            f"blackout_ns (with pause_ns = {self.pause_ns}, up to 2**63 - 1 - pause_ns)",
+            self.blackout_ns,
+            0,
+            I64_MAX - self.pause_ns,
+        )
+        if self.resume_ns != self.pause_ns + self.blackout_ns:
+            raise InvalidInput(
+                f"resume_ns must be pause_ns + blackout_ns = {self.pause_ns + self.blackout_ns}; "
+                f"got {self.resume_ns}"
+            )
+
     @property
     def dst(self) -> Host:
         """The destination host."""
@@ -224,7 +254,12 @@ def migrate(
     strategy = as_strategy(strategy)
     enforce_limits = check_bool("enforce_limits", enforce_limits)
     pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, I64_MAX)
-    blackout_ns = check_int("blackout_ns", blackout_ns, 0, I64_MAX - pause_ns)
+    blackout_ns = check_int(
+        f"blackout_ns (with pause_ns = {pause_ns}, up to 2**63 - 1 - pause_ns)",
+        blackout_ns,
+        0,
+        I64_MAX - pause_ns,
+    )
     write_delay_ns = check_int("write_delay_ns", write_delay_ns, 0, blackout_ns)
     resume_ns = pause_ns + blackout_ns
     exported = export_time_data(vm, pause_ns)
