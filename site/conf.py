@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pydata_sphinx_theme
@@ -28,7 +29,9 @@ project = "Virtualizing Time"
 author = "The Virtualizing Time authors"
 copyright = "the Virtualizing Time authors, MIT licence"  # noqa: A001 (Sphinx name)
 
-extensions = ["myst_nb", "sphinx_togglebutton"]
+# sources_ext (this folder) ends every notebook page with its linked "Sources" list.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+extensions = ["myst_nb", "sphinx_togglebutton", "sources_ext"]
 root_doc = "index"
 exclude_patterns = ["**.ipynb_checkpoints", "**/__pycache__"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}

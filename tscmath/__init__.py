@@ -31,7 +31,7 @@ Subpackages, by role:
 ``accuracy``                bit fields, float and divide-first pitfalls, drift (04-05)
 ``migration``               hosts, a guest on them, the migration protocol, strategies (06)
 ``guest_view``              kvmclock, the Hyper-V page, what a guest OS does (08)
-``playground``              chapter 07's app: state machine, widget, recording
+``playground``              chapter 07's app: settings, model, session, widget, site page
 ``exercises``               checkers with feedback, the grader (every chapter, sets 09-10)
 ==========================  ===========================================================
 

@@ -290,6 +290,11 @@ def _checked(name: str, value: object, hint: Any) -> object:
         raise InvalidInput(" or ".join(errors) if errors else f"{name} must be None; got {value!r}")
     if hint is bool:
         return check_bool(name, value)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (Integral, float)):
+            kind = type(value).__name__
+            raise InvalidInput(f"{name} must be a number; got {value!r} of type {kind}")
+        return float(value)
     if hint is int:
         return check_int(name, value, lo=None, hi=None)
     if hint is str:

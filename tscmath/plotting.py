@@ -6,6 +6,8 @@ are the Okabe-Ito palette, safe for the common forms of colour blindness; line s
 markers vary too, so series stay distinct in greyscale.
 
 Plotting is the one place floats are allowed: values are converted to float only to draw them.
+The palette is plain data: importing it does not import matplotlib (the playground's SVG
+drawings use it in the reader's browser, where there is no matplotlib).
 
 Examples
 --------
@@ -20,9 +22,6 @@ True
 from __future__ import annotations
 
 from typing import Any
-
-import matplotlib
-import matplotlib.pyplot as plt
 
 __all__ = ["PALETTE", "COLORS", "LINESTYLES", "MARKERS", "apply_style", "new_figure"]
 
@@ -52,25 +51,29 @@ PALETTE = [
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3))]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 
-_RC: dict[str, Any] = {
-    "figure.facecolor": "white",
-    "axes.facecolor": "white",
-    "savefig.facecolor": "white",
-    "savefig.transparent": False,
-    "text.color": "#222222",
-    "axes.labelcolor": "#222222",
-    "axes.edgecolor": "#444444",
-    "xtick.color": "#222222",
-    "ytick.color": "#222222",
-    "axes.grid": True,
-    "grid.color": "#dddddd",
-    "grid.linewidth": 0.6,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE, linestyle=LINESTYLES),
-    "figure.figsize": (7.5, 4.0),
-    "figure.dpi": 100,
-    "font.size": 11,
-    "legend.framealpha": 0.95,
-}
+
+def _rc() -> dict[str, Any]:
+    import matplotlib
+
+    return {
+        "figure.facecolor": "white",
+        "axes.facecolor": "white",
+        "savefig.facecolor": "white",
+        "savefig.transparent": False,
+        "text.color": "#222222",
+        "axes.labelcolor": "#222222",
+        "axes.edgecolor": "#444444",
+        "xtick.color": "#222222",
+        "ytick.color": "#222222",
+        "axes.grid": True,
+        "grid.color": "#dddddd",
+        "grid.linewidth": 0.6,
+        "axes.prop_cycle": matplotlib.cycler(color=PALETTE, linestyle=LINESTYLES),
+        "figure.figsize": (7.5, 4.0),
+        "figure.dpi": 100,
+        "font.size": 11,
+        "legend.framealpha": 0.95,
+    }
 
 
 def apply_style() -> None:
@@ -83,7 +86,9 @@ def apply_style() -> None:
     >>> matplotlib.rcParams["figure.facecolor"]
     'white'
     """
-    matplotlib.rcParams.update(_RC)
+    import matplotlib
+
+    matplotlib.rcParams.update(_rc())
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any):
@@ -95,6 +100,8 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any):
     >>> left.get_facecolor()[:3]
     (1.0, 1.0, 1.0)
     """
+    import matplotlib.pyplot as plt
+
     apply_style()
     kwargs.setdefault("layout", "constrained")
     return plt.subplots(nrows, ncols, **kwargs)

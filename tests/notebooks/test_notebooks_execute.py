@@ -13,6 +13,9 @@ from ..conftest import NOTEBOOKS, notebook_paths
 TIME_LIMIT_S = 10.0
 """Each chapter's cells must run in at most this many seconds (kernel start-up not counted)."""
 
+LIVE_TAG = "live-output"
+"""Cells tagged so show live measurements (the machine's own KVM): not compared between runs."""
+
 
 def execute(path):
     """Execute a notebook in a fresh python3 kernel from the notebooks folder; return it."""
@@ -32,10 +35,13 @@ def text_outputs(nb) -> list[str]:
     """The printed text of the whole notebook plus each text/plain result, to compare two runs.
 
     Stream text is joined into one string: under load ipykernel may flush a cell's prints late,
-    so the same text can land split across, or merged into, neighbouring cells' outputs.
+    so the same text can land split across, or merged into, neighbouring cells' outputs. Cells
+    tagged :data:`LIVE_TAG` are left out (they show their live values as results, not prints).
     """
     streams, results = [], []
     for cell in nb.cells:
+        if LIVE_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream":
                 streams.append(out.get("text", ""))

@@ -51,6 +51,7 @@ from tscmath.accuracy.reanchoring import simulate_migrations
 from tscmath.counter.calibration import CalibrationRun
 from tscmath.counter.this_machine import HostTscInfo
 from tscmath.counter.vcpu_tsc import VcpuTsc
+from tscmath.guest_view import kvm_checks
 from tscmath.guest_view.hyperv import reference_page
 from tscmath.guest_view.pvclock import SeqlockRead, host_update, make_time_info, writer_states
 from tscmath.migration.hosts import Host
@@ -64,7 +65,14 @@ from .conftest import FUZZ_SUMMARY
 CALL_LIMIT_S = 5.0
 """Deadline of one call; a call still running then counts as a hang."""
 
-SKIPPED_PACKAGES = ("tscmath.playground", "tscmath.exercises", "tscmath.plotting")
+SKIPPED_PACKAGES = (
+    "tscmath.playground",
+    "tscmath.exercises",
+    "tscmath.plotting",
+    "tscmath.guest_view.kvm_live",
+)
+"""Not fuzzed here: the playground and the checkers (their own tests), figure-making, and the
+module that opens ``/dev/kvm`` and issues ioctls (fuzzing it would create VMs on the host)."""
 DISPLAY_PARAMS = {"ax"}
 DEVELOPER_PARAMS = {"name", "lo", "hi", "limit", "cls", "what", "max_len", "lo_open"}
 """Parameters of the ``check_*`` helpers that the package itself passes as constants."""
@@ -77,6 +85,7 @@ OLD = make_time_info(3 * G, 0, 0)
 NEW = host_update(OLD, tsc_timestamp=30, system_time=10, tsc_hz=3 * G)
 VM = boot_guest(A, 0, 2 * G)
 SRC = VmTimeData(G, 5_000, 10_000, 100, 0, 4_000)
+SESSION = kvm_checks.load_recorded_session()
 
 VALID: dict[str, object] = {
     # the core
@@ -206,6 +215,11 @@ VALID: dict[str, object] = {
     "which": None,
     "modules": "math",
     "record": SeqlockRead(7_100, 3),
+    # the KVM checks (on the recorded session)
+    "run": SESSION.plain,
+    "session": SESSION,
+    "path": None,
+    "lines": ["a", "b"],
 }
 """A valid argument for every parameter name (the fuzz replaces one or more of them)."""
 
@@ -218,6 +232,10 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "tscmath.errors.check_bool": {"value": True},
     "tscmath.errors.check_str": {"value": "five"},
     "tscmath.counter.this_machine.HostTscInfo": {"flags": None},
+    "tscmath.guest_view.kvm_checks.describe_page": {"page": OLD},
+    "tscmath.guest_view.kvm_checks.session_from_json": {
+        "text": kvm_checks.session_to_json(SESSION)
+    },
 }
 
 
@@ -254,6 +272,11 @@ def _records() -> dict[type, object]:
         VcpuTsc: VcpuTsc(5, 3, 0xAAAA_AAAA),
         type(OLD): OLD,
         type(reference_page(3 * G)): reference_page(3 * G),
+        kvm_checks.KvmSession: SESSION,
+        kvm_checks.GuestRun: SESSION.plain,
+        kvm_checks.KvmClockData: SESSION.plain.clock_after,
+        kvm_checks.TscKhzAttempt: kvm_checks.TscKhzAttempt(3_000_000, True, None, 3_000_000),
+        kvm_checks.Check: kvm_checks.session_checks(SESSION)[0],
     }
 
 

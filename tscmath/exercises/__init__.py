@@ -8,9 +8,17 @@ One call per exercise, by name or by id::
 
 A call returns a :class:`~tscmath.exercises.core.Result` (``.passed``, ``.message``,
 ``.answered``), shown in a notebook as a coloured box. It says what is right or, for the
-typical mistakes, why an answer is wrong. Checkers never raise: the stub ``...`` of the student
-edition gives "not answered yet", garbage gives a clear message. A coding exercise takes the
-student's function and runs it on hidden cases computed from :mod:`tscmath`.
+typical mistakes, what is wrong and where in the chapters to look, never the expected value.
+Checkers never raise and never hang: the stub ``...`` of the student edition gives "not
+answered yet", garbage gives a clear message, a numpy scalar of any dtype is read exactly, a
+function that loops is stopped after a time limit. A coding exercise takes the student's
+function and runs it on hidden cases computed from :mod:`tscmath`.
+
+Two more entry points::
+
+    check.givens("09.2")    # the exercise's numbers (the notebook's setup cell reads them)
+    check.hint("09.2")      # the next hint, one level more each call
+    check.reset_hints()     # start the hints again (of one exercise: reset_hints("09.2"))
 
 Examples
 --------
@@ -19,8 +27,13 @@ Examples
 True
 >>> check.multiplier_by_hand(...).status
 'not answered'
->>> print(check.multiplier_by_hand(0xCCCCCCCD).message)
-You rounded up; the hardware recipe (bhyve, KVM, tsc-simulator) truncates.
+>>> print(check.multiplier_by_hand(0xCCCCCCCD).message)  # doctest: +ELLIPSIS
+You rounded up; the hardware recipe (bhyve, KVM, tsc-simulator) truncates...
+>>> check.givens("09.2").host_hz
+2500000000
+>>> check.hint("09.2").level, check.hint("09.2").level
+(1, 2)
+>>> check.reset_hints("09.2")
 """
 
 from __future__ import annotations
@@ -28,9 +41,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import chapters_01_08, set09_counting_and_scaling, set10_migration  # noqa: F401  (they register)
-from .core import REGISTRY, Exercise, Result
+from .core import REGISTRY, Exercise, Givens, Hint, Result, next_hint, reset_hints
 
-__all__ = ["check", "Result", "exercises", "grade"]
+__all__ = ["check", "Result", "Hint", "Givens", "exercises", "grade"]
 
 
 def exercises(notebook: str | None = None) -> list[Exercise]:
@@ -52,6 +65,14 @@ def _missing(entry: Exercise) -> Result:
     )
 
 
+def _lookup(exercise: str) -> Exercise:
+    entry = REGISTRY.get(str(exercise))
+    if entry is None:
+        known = ", ".join(e.id for e in exercises())
+        raise KeyError(f"there is no exercise {exercise!r}; known ids: {known}")
+    return entry
+
+
 class _Check:
     """Call ``check(exercise_id_or_name, answer)`` or ``check.<name>(answer)``."""
 
@@ -67,6 +88,22 @@ class _Check:
         if answer is _MISSING:
             return _missing(entry)
         return entry.check(answer)
+
+    def hint(self, exercise: str) -> Hint:
+        """The next hint of an exercise (by id or name); each call goes one level further."""
+        entry = _lookup(exercise)
+        return next_hint(entry)
+
+    def reset_hints(self, exercise: str | None = None) -> None:
+        """Start the hints of one exercise (or of all) again from the first level."""
+        reset_hints(None if exercise is None else _lookup(exercise))
+
+    def givens(self, exercise: str) -> Givens:
+        """The numbers an exercise gives, by the names its notebook uses."""
+        entry = _lookup(exercise)
+        if entry.givens is None:
+            raise KeyError(f"exercise {entry.id} has no givens: its question states them")
+        return entry.givens
 
     def __getattr__(self, name: str) -> Any:
         entry = REGISTRY.get(name)
@@ -86,7 +123,7 @@ class _Check:
         return checker
 
     def __dir__(self) -> list[str]:
-        return sorted(e.name for e in exercises())
+        return sorted(e.name for e in exercises()) + ["givens", "hint", "reset_hints"]
 
     def __repr__(self) -> str:
         return f"<exercise checker: {len(exercises())} exercises; check(id, answer)>"

@@ -19,14 +19,19 @@ Examples
 from __future__ import annotations
 
 import operator
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .core import NotAnswered, Refused
+from .core import U64_RANGE, NotAnswered, Refused, describe, exact_number
+from .deadline import ExitAttempt, TimeLimitExceeded, call_with_time_limit, format_seconds
 
-__all__ = ["Reg64", "RegisterOverflow", "FloatUsed", "first_failure"]
+__all__ = ["Reg64", "RegisterOverflow", "FloatUsed", "first_failure", "STUDENT_TIME_LIMIT_S"]
 
-LIMIT = 1 << 64
+LIMIT = U64_RANGE
+
+STUDENT_TIME_LIMIT_S = 3.0
+"""Seconds a student's function may run in total over all the hidden cases of one check."""
 
 
 class RegisterOverflow(ArithmeticError):
@@ -95,6 +100,33 @@ for _name in _SYMBOLS:
     setattr(Reg64, f"__r{_name}__", _checked(_name, reflected=True))
 
 
+def _normalised(got: Any, want: Any) -> Any:
+    """The student's result as a plain value comparable with ``want``, or None if it is not.
+
+    Ints, numpy integers and integral values are read exactly (a numpy ``uint64`` equals the
+    int it holds); tuples and lists element by element; anything else is left as it is and
+    compared only if it is a plain int (so an object with a forged ``__eq__`` never passes).
+    """
+    if isinstance(want, tuple):
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            return None
+        parts = [_normalised(g, w) for g, w in zip(got, want, strict=True)]
+        return None if any(p is None for p in parts) else tuple(parts)
+    if isinstance(got, bool) or isinstance(got, float) or got is None:
+        return None
+    if isinstance(got, int) or type(got).__module__.startswith("numpy"):
+        try:
+            value = exact_number(got, "the result")
+        except Refused:
+            return None
+        return value if isinstance(value, int) else None
+    return None
+
+
+def _is_error(want: Any) -> bool:
+    return isinstance(want, type) and issubclass(want, BaseException)
+
+
 def first_failure(
     func: Any,
     cases: Iterable[tuple[Any, ...]],
@@ -103,16 +135,24 @@ def first_failure(
     name: str,
     diagnose: Callable[..., str | None] | None = None,
     wrap_inputs: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None,
+    time_limit_s: float | None = None,
 ) -> tuple[bool, str]:
     """Run ``func`` on every case; report the first input where it differs from ``expected``.
 
     ``expected(*case)`` returns the right value, or an exception class the function must raise.
-    ``diagnose(case, got)`` may explain a typical mistake. Returns ``(passed, message)``.
+    ``diagnose(case, got)`` may explain a typical mistake. The student's calls together may run
+    for ``time_limit_s`` (default :data:`STUDENT_TIME_LIMIT_S`); a call still running then, a
+    ``sys.exit``, an ``os._exit`` or a ``KeyboardInterrupt`` is reported as a failed case, never
+    raised. Returns ``(passed, message)``.
     """
     if func is None or not callable(func):
         if func is Ellipsis:
             raise NotAnswered()
-        raise Refused(f"Pass your function {name} itself (without calling it); got {func!r}.")
+        raise Refused(
+            f"Pass your function {name} itself (without calling it); got {describe(func)}."
+        )
+    budget = STUDENT_TIME_LIMIT_S if time_limit_s is None else time_limit_s
+    deadline = time.monotonic() + budget
     count = 0
     for case in cases:
         count += 1
@@ -120,13 +160,27 @@ def first_failure(
         call = f"{name}({args})"
         want = expected(*case)
         inputs = wrap_inputs(case) if wrap_inputs else case
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False, _too_slow(call, budget, count)
         try:
-            got = func(*inputs)
+            got = call_with_time_limit(remaining, func, *inputs)
         except NotImplementedError:
             raise NotAnswered(
                 f"Not answered yet: {name} still raises NotImplementedError. Write its body, "
                 "run that cell, then run this one again."
             ) from None
+        except TimeLimitExceeded:
+            return False, _too_slow(call, budget, count)
+        except ExitAttempt:
+            return False, f"{call} called os._exit, which would end Python: return a value instead."
+        except SystemExit as exc:
+            return False, (
+                f"{call} called sys.exit({exc.code!r}) (or exit()), which would stop the kernel: "
+                "return a value instead."
+            )
+        except KeyboardInterrupt:
+            return False, f"{call} was interrupted (KeyboardInterrupt) before it returned."
         except RegisterOverflow as exc:
             return False, (
                 f"{call}: an intermediate result overflowed a 64-bit register: {exc}. Split the "
@@ -134,27 +188,48 @@ def first_failure(
             )
         except FloatUsed as exc:
             return False, f"{call}: {exc}. Floats cannot hold every 64-bit value."
-        except Exception as exc:
-            if isinstance(want, type) and issubclass(want, BaseException):
+        except BaseException as exc:  # the student's own error: show it, go no further
+            kind = type(exc).__name__
+            if _is_error(want):
                 if isinstance(exc, want):
                     continue
-                return False, (
-                    f"{call} should raise {want.__name__}, but raised {type(exc).__name__}: {exc}"
+                return (
+                    False,
+                    f"{call} should raise {want.__name__}, but raised {kind}: {_text(exc)}",
                 )
-            return False, f"{call} raised {type(exc).__name__}: {exc}"
-        if isinstance(want, type) and issubclass(want, BaseException):
+            return False, f"{call} raised {kind}: {_text(exc)}"
+        if _is_error(want):
+            note = diagnose(case, got) if diagnose else None
             return False, (
-                f"{call} returned {got!r}, but should raise {want.__name__}"
-                + (f": {diagnose(case, got)}" if diagnose and diagnose(case, got) else ".")
+                f"{call} returned {describe(got)}, but should raise {want.__name__}"
+                + (f": {note}" if note else ".")
             )
         if isinstance(got, float):
             return False, (
                 f"{call} returned the float {got!r} (expected {want}). Floats hold only 53 bits: "
                 "keep TSC arithmetic in integers (//, >>)."
             )
-        if got != want or isinstance(got, bool):
-            hint = diagnose(case, got) if diagnose else None
+        value = _normalised(got, want)
+        if value is None or value != want:
+            note = diagnose(case, value if value is not None else got) if diagnose else None
             return False, (
-                f"{call} returned {got!r}, expected {want!r}." + (f" {hint}" if hint else "")
+                f"{call} returned {describe(got)}, expected {want!r}."
+                + (f" {note}" if note else "")
             )
     return True, f"All {count} hidden cases pass, edge values included."
+
+
+def _too_slow(call: str, budget: float, case_number: int) -> str:
+    return (
+        f"Your function did not return within {format_seconds(budget)}: {call} (hidden case "
+        f"{case_number}) was still running. Look for a loop that never ends, or one that counts "
+        "tick by tick where one multiplication or division would do."
+    )
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - an exception whose __str__ fails
+        text = "?"
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,8 +1,8 @@
 """A whole-second replay of Oxide's tsc-simulator ``simulate`` command.
 
-The tool (github.com/oxidecomputer/tsc-simulator, ``src/main.rs`` ``cmd_simulate`` and
-``src/math.rs`` ``guest_tsc``/``calc_tsc_offset``/``tsc_incr``, read at commits 1c0cd55
-and 88aeca4) boots a guest at ``t = 0`` on a host whose TSC is ``host_tsc0`` and steps time
+The tool (github.com/oxidecomputer/tsc-simulator: ``cmd_simulate`` in ``src/main.rs`` at commit
+1c0cd55; ``src/math.rs`` (``guest_tsc``, ``calc_tsc_offset``, ``tsc_incr``) at commit 88aeca4)
+boots a guest at ``t = 0`` on a host whose TSC is ``host_tsc0`` and steps time
 in whole seconds, each host TSC advancing by exactly its frequency per second. A migration
 ``(t, host_tsc, host_hz)`` moves the guest at second ``t`` to a host whose TSC reads
 ``host_tsc`` then, with zero blackout: the guest is re-anchored on the new host at the last

@@ -10,9 +10,11 @@ the time is follows from its TSC and the frequency it was told: ``floor(tsc * 1e
 ticks at the host's rate whatever ``guest_hz`` says (a host without scaling, or the
 "offset only" strategy).
 
-The limits a real kernel enforces before programming a ratio (illumos bhyve,
-``usr/src/uts/intel/io/vmm/vmm.c`` and ``amd/svm.c`` ``svm_freq_ratio``) live in
-:func:`check_guest_frequency`: a host without scaling refuses any frequency but its own
+The limits a real kernel enforces before programming a ratio live in
+:func:`check_guest_frequency`, in the order of ``svm_freq_ratio``
+(``usr/src/uts/intel/io/vmm/amd/svm.c``, illumos-gate commit 09ea9c53), which
+``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``) calls: a guest at the host's own
+frequency needs no scaling and is always accepted; otherwise a host without scaling refuses it
 (bhyve: EPERM); a scaled guest must be at least 500 MHz and below 15x the host (EINVAL).
 
 Examples
