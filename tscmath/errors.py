@@ -16,6 +16,8 @@ tsc must be an integer in [0, 2**64 - 1] = [0, 18446744073709551615]; got -5
 from __future__ import annotations
 
 import dataclasses
+import enum
+import re
 import types
 import typing
 from fractions import Fraction
@@ -51,6 +53,7 @@ __all__ = [
     "check_fraction",
     "check_sequence",
     "check_fields",
+    "CheckedEnumType",
 ]
 
 
@@ -342,3 +345,35 @@ def check_fields(record: object) -> None:
     for field in dataclasses.fields(record):  # type: ignore[arg-type]
         value = _checked(field.name, getattr(record, field.name), hints[field.name])
         object.__setattr__(record, field.name, value)
+
+
+class CheckedEnumType(enum.EnumMeta):
+    """Metaclass of the package's str-valued Enums: a lookup by anything but a member or one of
+    the values raises :class:`InvalidInput` naming the parameter (the Enum's name in
+    snake_case) and the choices. The standard lookup would raise a bare ``ValueError``, or
+    whatever comparing a member with, say, a numpy array raises.
+
+    Examples
+    --------
+    >>> class Colour(enum.Enum, metaclass=CheckedEnumType):
+    ...     RED = "red"
+    >>> Colour("red") is Colour.RED
+    True
+    >>> Colour(None)
+    Traceback (most recent call last):
+    ...
+    tscmath.errors.InvalidInput: colour must be a Colour or one of 'red'; got None
+    """
+
+    def __call__(cls, value, *args, **kwargs):  # type: ignore[override]
+        if args or kwargs:  # the functional API, Enum("Name", "A B")
+            return super().__call__(value, *args, **kwargs)
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            for member in cls:  # type: ignore[var-annotated]
+                if member.value == value:
+                    return member
+        choices = ", ".join(repr(m.value) for m in cls)  # type: ignore[var-annotated]
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+        raise InvalidInput(f"{name} must be a {cls.__name__} or one of {choices}; got {value!r}")

@@ -294,8 +294,9 @@ def test_stub_binds_every_name_the_solution_binds(source, name):
     assert "10**9 // 3" not in stub and "total += k" not in stub
 
 
-def test_grading_restores_check_cells_and_scores_a_submission(edition, tmp_path):
-    from tscmath.exercises.grading import grade_notebook
+def test_grader_scores_a_renamed_student_edition_of_notebook_10(edition, tmp_path):
+    """The real notebook end to end: right, wrong, forged and untouched answers."""
+    from tscmath.exercises.grading import grade_submission
 
     out, _ = edition
     name = "10-exercises-migration.ipynb"
@@ -309,16 +310,16 @@ def test_grading_restores_check_cells_and_scores_a_submission(edition, tmp_path)
     nb.cells[stubs[1]].source = "dst_offset = dst_host_tsc"
     nb.cells[stubs[3]].source = "backwards_at_ms = 0"
     nb.cells[stubs[3] + 1].source = 'print("[Correct] Exercise 10.4: trust me")'
-    submission = tmp_path / name
+    submission = tmp_path / "bob_download.ipynb"
     nbformat.write(nb, submission)
-    graded, error = grade_notebook(submission, NOTEBOOKS)
-    assert error is None
-    statuses = {g.exercise: g.status for g in graded}
-    assert statuses == {
+    report = grade_submission(submission, NOTEBOOKS)
+    assert report.problems == [] and report.matched_by == "notebook id"
+    assert {g.exercise: g.status for g in report.graded} == {
         "10.1": "correct",
         "10.2": "wrong",
         "10.3": "not answered",
         "10.4": "wrong",
         "10.5": "not answered",
         "10.6": "not answered",
+        "10.7": "not answered",
     }

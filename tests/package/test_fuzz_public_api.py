@@ -28,11 +28,13 @@ printed at the end of the run (``-s`` not needed).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import importlib
 import inspect
 import math
 import numbers
 import pkgutil
+import re
 import signal
 import typing
 import warnings
@@ -50,12 +52,18 @@ import tscmath as tm
 from tscmath.accuracy.reanchoring import simulate_migrations
 from tscmath.counter.calibration import CalibrationRun
 from tscmath.counter.this_machine import HostTscInfo
-from tscmath.counter.vcpu_tsc import VcpuTsc
+from tscmath.counter.vcpu_tsc import TscSync, VcpuTsc
 from tscmath.guest_view import kvm_checks
 from tscmath.guest_view.hyperv import reference_page
-from tscmath.guest_view.pvclock import SeqlockRead, host_update, make_time_info, writer_states
+from tscmath.guest_view.pvclock import (
+    MasterClock,
+    SeqlockRead,
+    host_update,
+    make_time_info,
+    writer_states,
+)
 from tscmath.migration.hosts import Host
-from tscmath.migration.protocol import VmTimeData, adjust_time_data
+from tscmath.migration.protocol import LocalLeg, VmTimeData, adjust_time_data
 from tscmath.migration.strategies import Strategy, migrate
 from tscmath.migration.timeline import Hop, simulate_timeline
 from tscmath.migration.vm import boot_guest
@@ -220,6 +228,26 @@ VALID: dict[str, object] = {
     "session": SESSION,
     "path": None,
     "lines": ["a", "b"],
+    # facts of Linux and KVM (guest_os, pvclock's master clock, vcpu_tsc's matching)
+    "sync": TscSync(),
+    "host_ns": 1_000_000,
+    "tsc_khz": 3_000_000,
+    "tsc_shift": -1,
+    "true_hz": 3 * G,
+    "kernel_ns": 5 * G,
+    "kvmclock_offset": -4 * G,
+    "master_clock": True,
+    "last_value": 120,
+    "stable_bit_trusted": True,
+    "daemon": "chronyd",
+    "error_ppm": 400,
+    "cs_hz": 3 * G,
+    "watchdog_hz": G,
+    "packages": 2,
+    "delta_ns": 1_000,
+    "prior_mult": 0x1_3333_3333,
+    "local_leg": "bhyve as written",
+    "leg": "bhyve as written",
 }
 """A valid argument for every parameter name (the fuzz replaces one or more of them)."""
 
@@ -233,6 +261,9 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "tscmath.errors.check_str": {"value": "five"},
     "tscmath.counter.this_machine.HostTscInfo": {"flags": None},
     "tscmath.guest_view.kvm_checks.describe_page": {"page": OLD},
+    "tscmath.guest_view.pvclock.monotonic_read": {"flags": 0, "ns": 130},
+    "tscmath.counter.vcpu_tsc.host_write_tsc": {"value": None, "host_tsc": 3_000_000},
+    "tscmath.guest_view.pvclock.guest_time_update": {"guest_tsc": 3 * G},
     "tscmath.guest_view.kvm_checks.session_from_json": {
         "text": kvm_checks.session_to_json(SESSION)
     },
@@ -264,6 +295,9 @@ def _records() -> dict[type, object]:
         type(derivation): derivation,
         type(derivation.steps[0]): derivation.steps[0],
         Strategy: Strategy.FULL_PROTOCOL,
+        LocalLeg: LocalLeg.BHYVE,
+        TscSync: TscSync(),
+        MasterClock: MasterClock(6 * G, 2 * G),
         tm.FixedPointFormat: tm.AMD_SVM,
         Host: B,
         type(VM): VM,
@@ -416,12 +450,12 @@ def _targets() -> list[Target]:
                 continue
             if home.startswith(SKIPPED_PACKAGES):
                 continue
-            if isinstance(obj, type) and issubclass(obj, BaseException):
-                continue
+            if isinstance(obj, type) and issubclass(obj, (BaseException, type)):
+                continue  # exceptions, and metaclasses (nobody calls those directly)
             qualname = f"{home}.{obj.__qualname__}"
             if qualname in found:
                 continue
-            if isinstance(obj, type) and issubclass(obj, Strategy):
+            if isinstance(obj, type) and issubclass(obj, enum.Enum):
                 params = (inspect.Parameter("value", inspect.Parameter.POSITIONAL_ONLY),)
             else:
                 params = tuple(inspect.signature(obj).parameters.values())
@@ -465,7 +499,8 @@ def _valid_for(target: Target, param: inspect.Parameter) -> object:
         return VALID[param.name]
     if param.default is not inspect.Parameter.empty:
         return param.default
-    return 1_000_000_000  # an unknown parameter of a new function: a plausible integer
+    # An unknown parameter of a new function: True for a flag, else a plausible integer.
+    return True if _hints(target.func).get(param.name) is bool else 1_000_000_000
 
 
 def _baseline(target: Target, replace: dict[str, object] | None = None):
@@ -682,8 +717,8 @@ def _on_alarm(signum, frame):
     raise Hang
 
 
-PARAM_ALIASES = {("tscmath.migration.strategies.Strategy", "value"): "strategy"}
-"""Where a message rightly uses another name than the parameter's (an Enum's ``value``)."""
+PARAM_ALIASES: dict[tuple[str, str], str] = {}
+"""Where a message rightly uses another name than the parameter's."""
 
 COUNTS: Counter[str] = Counter()
 PROBLEMS: list[str] = []
@@ -695,6 +730,8 @@ def _mentions(message: str, names: set[str]) -> bool:
 
 def _expected_names(target: Target, replaced: dict[str, object], kwargs: dict) -> set[str]:
     names = {PARAM_ALIASES.get((target.qualname, name), name) for name in replaced}
+    if isinstance(target.func, type) and issubclass(target.func, enum.Enum):
+        names.add(re.sub(r"(?<!^)(?=[A-Z])", "_", target.func.__name__).lower())
     if "name" in kwargs and isinstance(kwargs["name"], str):
         names.add(kwargs["name"])  # the check_* helpers report under the caller's name
     return names

@@ -142,7 +142,7 @@ def test_ioctl_numbers_are_the_kernels():
     assert kvm_live.KVM_GET_API_VERSION == 0xAE00
     assert kvm_live.KVM_RUN == 0xAE80
     assert kvm_live.KVM_SET_USER_MEMORY_REGION == 0x4020AE46
-    assert kvm_live.KVM_GET_REGS == 0x8090AE81
+    assert kvm_live.KVM_SET_REGS == 0x4090AE82
     assert kvm_live.KVM_SET_SREGS == 0x4138AE84
     assert kvm_live.KVM_GET_CLOCK == 0x8030AE7C
     assert kvm_live.KVM_SET_DEVICE_ATTR == 0x4018AEE1
@@ -216,7 +216,7 @@ def test_decode_exit_names_an_unexpected_exit(area, message):
 
 
 def test_bad_timeout_is_refused():
-    with pytest.raises(ValueError, match="timeout_s"), kvm_live._deadline(0):
+    with pytest.raises(tm.InvalidInput, match="timeout_s"), kvm_live._deadline(0):
         pass
 
 

@@ -29,6 +29,7 @@ from fractions import Fraction
 from ..errors import U64_MAX, check_instance, check_int, check_u64
 from ..formats import HYPERV_REFERENCE
 from ..scaling import scale as fixed_scale
+from .pvclock import PVCLOCK_TSC_STABLE_BIT, PvclockTimeInfo
 
 __all__ = [
     "REFERENCE_HZ",
@@ -38,6 +39,7 @@ __all__ = [
     "read_100ns",
     "exact_100ns",
     "rescaled_page",
+    "kvm_reference_page",
 ]
 
 REFERENCE_HZ = 10_000_000
@@ -174,3 +176,38 @@ def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> Re
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
     sequence = (page.sequence + 1) & _U32_MAX or 1
     return ReferenceTscPage(sequence=sequence, scale=new_scale, offset=offset)
+
+
+def kvm_reference_page(info: PvclockTimeInfo, sequence: int = 1) -> ReferenceTscPage:
+    """The reference TSC page KVM derives from a kvmclock page (``kvm_hv_setup_tsc_page``).
+
+    KVM has no reference page of its own: on every kvmclock update it recomputes scale and
+    offset from that vCPU's ``pvclock_vcpu_time_info`` (``compute_tsc_page_parameters`` in
+    Linux ``arch/x86/kvm/hyperv.c``)::
+
+        scale  = (2**(32 + tsc_shift) * tsc_to_system_mul) // 100
+        offset = system_time // 100 - ((tsc_timestamp * scale) >> 64)      (mod 2**64)
+
+    so the offset changes with each kvmclock anchor (propolis writes offset 0 once). It
+    publishes ``sequence = 0`` ("use another clock") when the kvmclock page lacks
+    ``PVCLOCK_TSC_STABLE_BIT`` or the scale would not fit 64 bits.
+
+    Examples
+    --------
+    >>> from tscmath.guest_view.pvclock import make_time_info
+    >>> kvm = kvm_reference_page(make_time_info(3_000_000_000, 6_000_000_000, 2 * 10**9))
+    >>> read_100ns(kvm, 9_000_000_000)  # 1 s after an anchor at 2 s: 3 s in 100 ns units
+    30000000
+    """
+    seq = check_int("sequence", sequence, 1, _U32_MAX)
+    check_instance("info", info, PvclockTimeInfo)
+    if not info.flags & PVCLOCK_TSC_STABLE_BIT:
+        return ReferenceTscPage(sequence=0, scale=0, offset=0)
+    shift = check_int("tsc_shift", info.tsc_shift, -32, 31)
+    if info.tsc_to_system_mul >= 100 << (32 - shift):
+        return ReferenceTscPage(sequence=0, scale=0, offset=0)
+    tsc_scale = ((1 << (32 + shift)) * info.tsc_to_system_mul) // 100
+    offset = (info.system_time // 100 - ((info.tsc_timestamp * tsc_scale) >> 64)) & U64_MAX
+    if offset > _S64_MAX:
+        offset -= 1 << 64
+    return ReferenceTscPage(sequence=seq, scale=tsc_scale, offset=offset)

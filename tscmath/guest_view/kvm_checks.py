@@ -236,6 +236,8 @@ class KvmSession:
         ``KVM_SET_TSC_KHZ`` at the host's rate, a higher and a lower one.
     higher_rate : GuestRun or None
         The guest on a vCPU set to the higher rate, when KVM accepted it.
+    higher_rate_error : str or None
+        Why the guest did not run at the higher rate although KVM accepted it.
     seconds : float
         Wall time of the whole session (a float: a measurement, not TSC arithmetic).
     """
@@ -250,6 +252,7 @@ class KvmSession:
     with_offset: GuestRun | None = None
     rate_attempts: tuple[TscKhzAttempt, ...] = ()
     higher_rate: GuestRun | None = None
+    higher_rate_error: str | None = None
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
@@ -626,6 +629,7 @@ def session_from_json(text: str) -> KvmSession:
             with_offset=_run_from_dict(data.get("with_offset")),
             rate_attempts=tuple(TscKhzAttempt(**a) for a in data.get("rate_attempts", ())),
             higher_rate=_run_from_dict(data.get("higher_rate")),
+            higher_rate_error=data.get("higher_rate_error"),
             seconds=float(data.get("seconds", 0.0)),
         )
     except (KeyError, TypeError, AttributeError, AssertionError, ValueError) as err:

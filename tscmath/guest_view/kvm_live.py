@@ -69,7 +69,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import U64_MAX, check_int, check_u64
+from ..errors import U64_MAX, InvalidInput, check_int, check_u64
 from .kvm_checks import (
     GuestRun,
     KvmClockData,
@@ -133,10 +133,8 @@ KVM_CHECK_EXTENSION = _IOC(_IOC_NONE, 0x03, 0)
 KVM_GET_VCPU_MMAP_SIZE = _IOC(_IOC_NONE, 0x04, 0)
 KVM_CREATE_VCPU = _IOC(_IOC_NONE, 0x41, 0)
 KVM_SET_USER_MEMORY_REGION = _IOC(_IOC_WRITE, 0x46, KVM_USERSPACE_MEMORY_REGION.size)
-KVM_SET_CLOCK = _IOC(_IOC_WRITE, 0x7B, KVM_CLOCK_DATA.size)
 KVM_GET_CLOCK = _IOC(_IOC_READ, 0x7C, KVM_CLOCK_DATA.size)
 KVM_RUN = _IOC(_IOC_NONE, 0x80, 0)
-KVM_GET_REGS = _IOC(_IOC_READ, 0x81, KVM_REGS.size)
 KVM_SET_REGS = _IOC(_IOC_WRITE, 0x82, KVM_REGS.size)
 KVM_GET_SREGS = _IOC(_IOC_READ, 0x83, KVM_SREGS_SIZE)
 KVM_SET_SREGS = _IOC(_IOC_WRITE, 0x84, KVM_SREGS_SIZE)
@@ -630,7 +628,7 @@ def _deadline(timeout_s: float) -> Iterator[None]:
     handler already set are put back afterwards, the timer re-armed with its remaining time.
     """
     if not 0 < timeout_s <= 3600:
-        raise ValueError(f"timeout_s must be in (0, 3600] seconds; got {timeout_s!r}")
+        raise InvalidInput(f"timeout_s must be in (0, 3600] seconds; got {timeout_s!r}")
     if threading.current_thread() is not threading.main_thread():
         raise KvmError(
             errno.EPERM,
@@ -759,7 +757,12 @@ def record_session(
         )
         rates = _rates(plain.tsc_khz, rate_step_ppm)
         attempts = tuple(try_tsc_khz(kvm, khz) for khz in (rates.host, rates.higher, rates.lower))
-        higher_rate = run_tiny_guest(kvm, tsc_khz=rates.higher) if attempts[1].accepted else None
+        higher_rate, higher_rate_error = None, None
+        if attempts[1].accepted:
+            try:
+                higher_rate = run_tiny_guest(kvm, tsc_khz=rates.higher)
+            except KvmError as err:  # e.g. a KVM that accepts the rate but will not run it
+                higher_rate_error = str(err)
     modules = vendor_modules()
     return KvmSession(
         kernel=platform.release(),
@@ -772,6 +775,7 @@ def record_session(
         with_offset=with_offset,
         rate_attempts=attempts,
         higher_rate=higher_rate,
+        higher_rate_error=higher_rate_error,
         seconds=time.perf_counter() - started,
     )
 

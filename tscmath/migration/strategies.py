@@ -5,15 +5,24 @@
 :class:`Strategy`:
 
 * ``FULL_PROTOCOL``: propolis + bhyve (export, :func:`~tscmath.migration.protocol.adjust_time_data`
-  with the destination snapshot, kernel import with the latency leg and a new multiplier);
+  with the destination snapshot, kernel import with the local leg and a new multiplier);
 * ``IGNORE_BLACKOUT``: continuity only: the guest resumes at the TSC value it paused at,
-  scaled correctly, so it ends up behind by the blackout;
+  scaled correctly, so it ends up behind by the blackout. This is what QEMU/KVM does: it
+  restores kvmclock with ``KVM_SET_CLOCK`` and no ``KVM_CLOCK_REALTIME`` flag
+  (``kvmclock_vm_state_change`` in ``hw/i386/kvm/clock.c``, QEMU commit 09360a04) and the
+  TSC with a host-initiated ``KVM_SET_MSRS`` write of the value read at the pause
+  (``kvm_put_msrs`` in ``target/i386/kvm/kvm.c``, QEMU commit 00001a22), keeping the rate
+  with ``KVM_SET_TSC_KHZ`` where the destination can scale;
 * ``OFFSET_ONLY``: the time data is carried as in the full protocol, but only the offset is
   programmed, no multiplier: the guest then ticks at the new host's rate (KVM's documented
-  ``KVM_VCPU_TSC_OFFSET`` recipe ignores scaling);
+  ``KVM_VCPU_TSC_OFFSET`` recipe, which does not mention scaling, when nobody sets the TSC
+  frequency);
 * ``NAIVE``: the old multiplier and offset are written unchanged on the new host, so the
   guest TSC jumps to whatever they give against the new host's TSC (between an AMD 8.32 and
   an Intel 16.48 host the multiplier keeps its ratio, re-encoded; no scaling stays none).
+
+``Strategy.systems`` names the deployed systems each strategy describes; chapter 06's table
+"What deployed systems do at migration" cites each of them.
 
 Examples
 --------
@@ -29,12 +38,21 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, EnumMeta
+from enum import Enum
 
-from ..errors import I64_MAX, InvalidInput, check_bool, check_fields, check_i64, check_int
+from ..errors import (
+    I64_MAX,
+    CheckedEnumType,
+    InvalidInput,
+    check_bool,
+    check_fields,
+    check_i64,
+    check_int,
+)
 from .hosts import Host
 from .protocol import (
     AdjustedTimeData,
+    LocalLeg,
     VmTimeData,
     adjust_time_data,
     export_time_data,
@@ -45,17 +63,7 @@ from .vm import Vm, anchor_vm
 __all__ = ["Strategy", "MigrationOutcome", "as_strategy", "migrate"]
 
 
-class _StrategyType(EnumMeta):
-    """Refuses a lookup by anything but a str or a member before Enum compares it (an array
-    would make Enum's own search raise a bare ValueError from inside the standard library)."""
-
-    def __call__(cls, value, *args, **kwargs):  # type: ignore[override]
-        if not args and not kwargs and not isinstance(value, (str, cls)):
-            cls._missing_(value)
-        return super().__call__(value, *args, **kwargs)
-
-
-class Strategy(Enum, metaclass=_StrategyType):
+class Strategy(Enum, metaclass=CheckedEnumType):
     """How a hypervisor carries the guest's TSC across a migration.
 
     Each member's value is its short human label; ``.label`` and ``.description`` are for
@@ -72,11 +80,6 @@ class Strategy(Enum, metaclass=_StrategyType):
     OFFSET_ONLY = "offset only"
     NAIVE = "naive"
 
-    @classmethod
-    def _missing_(cls, value: object) -> Strategy:
-        choices = ", ".join(repr(s.value) for s in cls)
-        raise InvalidInput(f"strategy must be a Strategy or one of {choices}; got {value!r}")
-
     @property
     def label(self) -> str:
         """Short human label (the enum value)."""
@@ -86,6 +89,11 @@ class Strategy(Enum, metaclass=_StrategyType):
     def description(self) -> str:
         """One line saying what the strategy does."""
         return _DESCRIPTIONS[self]
+
+    @property
+    def systems(self) -> str:
+        """The deployed systems that move a guest's clock this way (chapter 06 cites them)."""
+        return _SYSTEMS[self]
 
 
 _DESCRIPTIONS = {
@@ -105,6 +113,19 @@ _DESCRIPTIONS = {
         "copy the old multiplier and offset to the new host: the guest TSC jumps to "
         "whatever they give there"
     ),
+}
+
+
+_SYSTEMS = {
+    Strategy.FULL_PROTOCOL: "propolis + illumos bhyve (AMD hosts)",
+    Strategy.IGNORE_BLACKOUT: (
+        "QEMU/KVM, with or without tsc-frequency (rate kept where the destination scales); "
+        "the TSC of a Firecracker snapshot restore"
+    ),
+    Strategy.OFFSET_ONLY: (
+        "KVM's documented KVM_VCPU_TSC_OFFSET recipe when nobody sets the TSC frequency"
+    ),
+    Strategy.NAIVE: "no deployed system: what copying the registers would do",
 }
 
 
@@ -231,13 +252,16 @@ def migrate(
     *,
     write_delay_ns: int = 0,
     enforce_limits: bool = True,
+    local_leg: LocalLeg | str = LocalLeg.BHYVE,
 ) -> MigrationOutcome:
     """Pause ``vm`` at ``pause_ns``, resume it on ``dst`` ``blackout_ns`` later.
 
     For the full protocol the destination snapshot is taken at
     ``resume_ns - write_delay_ns`` and the kernel write happens at ``resume_ns``, so the
     wall-clock leg covers ``blackout_ns - write_delay_ns`` and the hrtime leg
-    ``write_delay_ns`` (``0 <= write_delay_ns <= blackout_ns``).
+    ``write_delay_ns`` (``0 <= write_delay_ns <= blackout_ns``), counted as ``local_leg``
+    says (:class:`~tscmath.migration.protocol.LocalLeg`; default as bhyve counts it, in
+    destination-host ticks).
 
     Raises
     ------
@@ -274,6 +298,7 @@ def migrate(
             boot_ns=vm.boot_ns,
             enforce_limits=enforce_limits,
             use_scaling=strategy is Strategy.FULL_PROTOCOL,
+            local_leg=local_leg,
         )
     elif strategy is Strategy.IGNORE_BLACKOUT:
         uptime = exported.hrtime - exported.boot_hrtime

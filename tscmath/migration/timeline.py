@@ -47,6 +47,7 @@ from ..errors import (
 )
 from ..vectorized import ticks_to_ns_u64_array
 from .hosts import Host, check_i64
+from .protocol import LocalLeg
 from .strategies import MigrationOutcome, Strategy, as_strategy, migrate
 from .vm import Vm, boot_guest
 
@@ -188,6 +189,7 @@ def simulate_timeline(
     n_samples: int,
     *,
     enforce_limits: bool = True,
+    local_leg: LocalLeg | str = LocalLeg.BHYVE,
 ) -> Timeline:
     """Boot a guest, migrate it along ``hops`` with ``strategy``, sample its clock.
 
@@ -205,6 +207,11 @@ def simulate_timeline(
         How every hop carries the clock.
     t_start_ns, t_end_ns, n_samples : int
         Sampling window (``t_start_ns >= boot_ns``) and number of samples.
+    enforce_limits : bool, optional
+        Apply bhyve's frequency limits (default True).
+    local_leg : LocalLeg or str, optional
+        How each import counts its local leg (:class:`~tscmath.migration.protocol.LocalLeg`;
+        default as bhyve does it).
 
     Returns
     -------
@@ -236,6 +243,7 @@ def simulate_timeline(
                 strategy,
                 write_delay_ns=hop.write_delay_ns,
                 enforce_limits=enforce_limits,
+                local_leg=local_leg,
             )
         except TscMathError as exc:
             raise type(exc)(f"hops[{i}] (guest booted at boot_ns = {boot_ns}): {exc}") from None
