@@ -1,10 +1,12 @@
 """Sphinx configuration of the static site (built by ``tools/build_site.py``, i.e. ``make site``).
 
-The documents themselves are staged by ``tools/build_site.py`` into ``build/site-src`` (this
-landing page plus copies of ``notebooks/*.ipynb``); this file is the configuration directory
-(``sphinx-build -c site``). Everything the pages load is served from the site itself: MathJax,
-RequireJS and the ipywidgets HTML manager come from the pinned npm packages in
-``site/package.json``, copied by ``tools/build_site.py`` into ``build/site-assets``.
+The documents are ``site/index.md`` (the landing page, whose toctrees are the table of
+contents) and ``notebooks/*.ipynb``, copied unchanged into ``build/site-src``; this file is the
+configuration directory (``sphinx-build -c site``). Solutions are folded by the tags they carry
+in the source notebooks (``hide-cell``; the prompt comes from the cell's ``mystnb`` metadata).
+Everything the pages load is served from the site itself: MathJax, RequireJS and the ipywidgets
+HTML manager come from the pinned npm packages in ``site/package.json``, copied by
+``tools/build_site.py`` into ``build/site-assets``.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ ASSETS = Path(os.environ.get("TSCMATH_SITE_ASSETS", ROOT / "build" / "site-asset
 CACHE = Path(os.environ.get("TSCMATH_SITE_CACHE", ROOT / "build" / "site-cache"))
 
 project = "Virtualizing Time"
-author = "The Virtualizing Time authors"
-copyright = "the Virtualizing Time authors, MIT licence"  # noqa: A001 (Sphinx name)
+author = "Virtualizing Time contributors"
+copyright = "2026, Virtualizing Time contributors, MIT licence (LICENSE)"  # noqa: A001 (Sphinx name)
 
 # sources_ext (this folder) ends every notebook page with its linked "Sources" list.
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -59,7 +59,23 @@ OWN_PREFIXES = (
 )
 """Paths of this repository: mentioned in the text, but not citations of a real system."""
 
-SUFFIXES = ("c", "h", "S", "s", "rs", "rst", "txt", "md", "toml", "json", "adoc", "py", "sh")
+SUFFIXES = (
+    "c",
+    "h",
+    "S",
+    "s",
+    "rs",
+    "rst",
+    "txt",
+    "md",
+    "toml",
+    "json",
+    "adoc",
+    "py",
+    "sh",
+    "pod",
+    "7",
+)
 _PATH = re.compile(
     r"(?<!`)(`{1,2})(?P<path>(?:[A-Za-z0-9_.+-]+/)+(?:[A-Za-z0-9_.+-]+\.(?:"
     + "|".join(SUFFIXES)
@@ -328,8 +344,14 @@ def sources_for_notebook(notebook: Path, entries: list[Entry]) -> list[tuple[Ent
         group = by_path.get(path)
         if not group:
             continue
-        file_entry = next((e for e in group if not e.symbol), group[0])
-        out.append((file_entry, [e for e in group if e.symbol and e.symbol in syms]))
+        # Verified entries first, so a pinned read wins over a pre-filled "to-verify" one.
+        ranked = sorted(group, key=lambda e: e.status != "verified")
+        file_entry = next((e for e in ranked if not e.symbol), ranked[0])
+        symbols: dict[str, Entry] = {}
+        for e in ranked:
+            if e.symbol in syms and e.symbol not in symbols:
+                symbols[e.symbol] = e
+        out.append((file_entry, [e for e in group if symbols.get(e.symbol) is e]))
     return out
 
 

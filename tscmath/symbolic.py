@@ -6,12 +6,13 @@ with numbers (:meth:`Derivation.subs`, exact for integer and Fraction inputs) or
 float function for plots (:meth:`Derivation.lambdify`). Evaluating a derivation as the last
 expression of a notebook cell renders it (``_repr_markdown_`` with ``$$`` blocks, and
 ``_repr_latex_``). Every result is checked against the exact integer code of :mod:`tscmath` in
-``tests/test_symbolic.py``.
+``tests/package/test_symbolic.py``.
 
 This module imports SymPy; ``import tscmath`` does not import it.
 
-Derivations: :func:`scaled_frequency`, :func:`offset_anchor`, :func:`migration_error`,
-:func:`ticks_to_ns`; :func:`all_derivations` returns them all.
+Derivations, and the chapter that shows each: :func:`ticks_to_ns` (02), :func:`offset_anchor`
+(03, and its migration step in 06), :func:`scaled_frequency` (04, 05), :func:`migration_error`
+(06).
 
 Examples
 --------
@@ -43,6 +44,7 @@ import sympy as sp
 # about 0.6 s: pay it at import so the first derivation a notebook builds is fast too.
 import sympy.physics.units  # noqa: F401
 
+from .conversions import SECONDS_PER_DAY
 from .errors import InvalidInput, check_fields, check_instance, check_str
 
 __all__ = [
@@ -52,10 +54,8 @@ __all__ = [
     "offset_anchor",
     "migration_error",
     "ticks_to_ns",
-    "all_derivations",
 ]
 
-SECONDS_PER_DAY = 86_400
 TWO64 = sp.Integer(2) ** 64
 
 
@@ -193,6 +193,13 @@ class Step:
     >>> s = Step(sp.Eq(M, sp.floor(2**F * f_g / f_h)), "The hardware truncates.")
     >>> s.latex()
     'M = \\\\left\\\\lfloor{\\\\frac{2^{F} f_{g}}{f_{h}}}\\\\right\\\\rfloor'
+    >>> print(s._repr_markdown_())  # how a notebook shows one step
+    The hardware truncates.
+    <BLANKLINE>
+    $$
+    M = \\left\\lfloor{\\frac{2^{F} f_{g}}{f_{h}}}\\right\\rfloor
+    $$
+    <BLANKLINE>
     """
 
     expr: sp.Basic
@@ -204,6 +211,10 @@ class Step:
     def latex(self) -> str:
         """The expression as LaTeX (without ``$`` delimiters)."""
         return _latex(self.expr)
+
+    def _repr_markdown_(self) -> str:
+        """One step alone in a notebook: the sentence, then the displayed equation."""
+        return f"{self.why}\n\n$$\n{self.latex()}\n$$\n"
 
 
 @dataclass(frozen=True)
@@ -685,16 +696,3 @@ def ticks_to_ns() -> Derivation:
         "sftacc": sftacc_expr,
     }
     return Derivation("Ticks to nanoseconds with mult and shift", steps, results)
-
-
-def all_derivations() -> dict[str, Derivation]:
-    """Every derivation, by function name.
-
-    Examples
-    --------
-    >>> sorted(all_derivations())
-    ['migration_error', 'offset_anchor', 'scaled_frequency', 'ticks_to_ns']
-    """
-    return {
-        fn.__name__: fn() for fn in (scaled_frequency, offset_anchor, migration_error, ticks_to_ns)
-    }

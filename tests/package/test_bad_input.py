@@ -25,6 +25,8 @@ from tscmath.vectorized import (
     ticks_to_ns_u64_array,
 )
 
+from ..conftest import examples
+
 U64 = 2**64
 NUMPY_INTS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
 
@@ -95,7 +97,7 @@ def test_ticks_to_ns_array_refuses_bad_ticks(bad):
     _named(exc_info, "ticks")
 
 
-@settings(max_examples=60, derandomize=True, deadline=None)
+@settings(max_examples=examples(60), derandomize=True, deadline=None)
 @given(
     hz=st.integers(1, tm.conversions.MAX_HZ),
     ticks=st.lists(st.integers(0, U64 - 1), min_size=0, max_size=8),
@@ -142,7 +144,7 @@ def test_read_with_retry_against_a_stuck_writer_ends():
     _named(exc_info, "states[-1].version = 1", "odd")
 
 
-@settings(max_examples=100, derandomize=True, deadline=None)
+@settings(max_examples=examples(100), derandomize=True, deadline=None)
 @given(
     versions=st.lists(st.integers(0, 9), min_size=1, max_size=12),
     start=st.integers(0, 20),

@@ -22,7 +22,8 @@ strings, containers. The contract, for every call, within :data:`CALL_LIMIT_S` s
   reference formula accepts, or a call that runs past the deadline (a hang).
 
 Deterministic: the sweep is a fixed loop and Hypothesis runs derandomized. The counts are
-printed at the end of the run (``-s`` not needed).
+printed at the end of the run (``-s`` not needed). The sweep is marked ``slow`` (about 20 s of
+CPU): ``make test`` runs it, ``make check`` runs the Hypothesis part with fewer examples.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ from tscmath.migration.strategies import Strategy, migrate
 from tscmath.migration.timeline import Hop, simulate_timeline
 from tscmath.migration.vm import boot_guest
 
+from ..conftest import examples
 from .conftest import FUZZ_SUMMARY
 
 CALL_LIMIT_S = 5.0
@@ -825,6 +827,7 @@ def test_the_public_api_was_found():
     assert len(TARGETS) > 100
 
 
+@pytest.mark.slow
 def test_every_bad_value_in_every_parameter():
     """The sweep: every value of BAD_VALUES, in turn, in every parameter of every callable."""
     for target in TARGETS:
@@ -853,7 +856,7 @@ def _pick_values():
 
 
 @settings(
-    max_examples=600,
+    max_examples=examples(600),
     derandomize=True,
     deadline=None,
     database=None,

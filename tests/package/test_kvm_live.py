@@ -186,6 +186,17 @@ def test_not_permitted_names_root_or_the_kvm_group(monkeypatch):
         kvm_live.Kvm.open()
 
 
+def test_a_failed_live_run_falls_back_to_the_recorded_one(monkeypatch):
+    def fail(device):
+        raise kvm_live.KvmRunTimeout(errno.ETIMEDOUT, "KVM_RUN did not return within 5.0 s")
+
+    monkeypatch.setattr(kvm_live, "kvm_unavailable_reason", lambda device: None)
+    monkeypatch.setattr(kvm_live, "record_session", fail)
+    session, source = kvm_live.live_or_recorded()
+    assert session == RECORDED
+    assert source.startswith("recorded (the live run failed: [Errno 110] KVM_RUN did not return")
+
+
 def _exit_area(reason, io=None):
     area = bytearray(256)
     area[8:12] = reason.to_bytes(4, "little")

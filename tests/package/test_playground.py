@@ -50,6 +50,8 @@ from tscmath.playground.settings import (
     scenario_from,
 )
 
+from ..conftest import examples
+
 FORMATS = {"amd": tm.AMD_SVM, "intel": tm.INTEL_VMX, "none": None}
 NS = tm.NS_PER_S
 
@@ -72,7 +74,7 @@ def all_text(root: ET.Element) -> list[str]:
     ns=st.integers(-(10**19), 10**19),
     title=st.text(max_size=30).filter(lambda s: "\x00" not in s and s.isprintable()),
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 def test_clock_svg_is_well_formed_and_shows_the_exact_values(tsc, ns, title):
     svg = clock_svg(title, ns, [f"TSC {tsc}", format_duration_ns(ns)], color="#0072B2")
     texts = all_text(parse_svg(svg))
@@ -469,7 +471,7 @@ def check_no_escape(caplog) -> None:
 
 @given(actions=st.lists(action, min_size=1, max_size=14))
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

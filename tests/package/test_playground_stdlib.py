@@ -42,7 +42,7 @@ from tscmath.playground.settings import (
 )
 from tscmath.playground.web import WebApp, playground_page_html
 
-from ..conftest import ROOT
+from ..conftest import ROOT, examples
 
 # --- numpy-free -------------------------------------------------------------------------------
 
@@ -223,7 +223,7 @@ FUZZ_CALLS = {"calls": 0, "results": 0, "named_errors": 0}
 
 
 @given(values=fuzz_settings, frames=fuzz_frames, frame=st.one_of(st.integers(-10, 700), ODD))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fuzz_settings_and_frames_give_a_named_error_or_a_result(values, frames, frame):
     s = Settings(**values)
     for call in (

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,8 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
+
+from tscmath.exercises.core import SOLUTION_TAG
 
 from ..conftest import BROWSER_ARGS, ROOT, notebook_paths
 
@@ -48,46 +51,40 @@ def _load_build_site():
 build_site = _load_build_site()
 
 
-# --- Staging: pure functions, no browser --------------------------------------------------------
+# --- The configuration: pure checks, no browser --------------------------------------------------
+
+FOLD_PROMPTS = {"code_prompt_show": "Show the solution", "code_prompt_hide": "Hide the solution"}
 
 
-def _cell(kind: str, source: str, tags: list[str] | None = None) -> dict:
-    return {"cell_type": kind, "source": source, "metadata": {"tags": tags or []}}
-
-
-def test_solution_code_cells_are_folded_and_others_untouched():
-    nb = {
-        "cells": [
-            _cell("code", "answer = 42", ["solution"]),
-            _cell("code", "question = 1"),
-            _cell("code", "shown = 2", ["hide-input"]),
+def _toctree_entries(markdown: str) -> dict[str, list[str]]:
+    """``{caption: [document, ...]}`` of every toctree in a MyST page."""
+    trees = re.findall(r"```\{toctree\}\n(.*?)```", markdown, re.DOTALL)
+    found = {}
+    for body in trees:
+        caption = re.search(r"^:caption: (.+)$", body, re.MULTILINE).group(1)
+        found[caption] = [
+            line.strip() for line in body.splitlines() if line.strip() and line[0] != ":"
         ]
-    }
-    cells = build_site.fold_solutions(nb)["cells"]
-    assert "hide-cell" in cells[0]["metadata"]["tags"]
-    assert cells[1]["metadata"]["tags"] == []
-    assert cells[2]["metadata"]["tags"] == ["hide-input"]
-    assert [c["source"] for c in cells] == ["answer = 42", "question = 1", "shown = 2"]
+    return found
 
 
-def test_solution_markdown_becomes_a_collapsed_dropdown_that_survives_inner_fences():
-    text = "Use\n\n````python\nx = 1\n````\n\nand `y`."
-    cell = build_site.fold_solutions({"cells": [_cell("markdown", text, ["solution"])]})["cells"][0]
-    lines = cell["source"].splitlines()
-    fence = lines[0].split("{")[0]
-    assert set(fence) == {"`"} and len(fence) > 4, "the fence must outrun the inner ````"
-    assert lines[0].endswith("{admonition} Solution") and lines[1] == ":class: dropdown"
-    assert lines[-1] == fence
-    assert "\n".join(lines[2:-1]) == text
+def test_table_of_contents_lists_every_notebook_chapters_then_exercises_in_file_order():
+    toc = _toctree_entries((ROOT / "site" / "index.md").read_text(encoding="utf-8"))
+    stems = [p.stem for p in notebook_paths()]
+    exercises = [s for s in stems if "exercises" in s]
+    assert toc == {"Chapters": [s for s in stems if s not in exercises], "Exercises": exercises}
 
 
-def test_toc_lists_chapters_then_exercises_in_file_order():
-    names = ["00-start-here", "01-a", "07-playground", "09-exercises-b", "10-exercises-c"]
-    toc = build_site.toc_markdown([Path(f"{n}.ipynb") for n in names])
-    chapters, exercises = toc.split(":caption: Exercises")
-    assert ":caption: Chapters" in chapters
-    assert [n for n in names if n in chapters] == names[:3]
-    assert [n for n in names if n in exercises] == names[3:]
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem[:2])
+def test_solution_cells_carry_the_tags_that_fold_them_on_the_site(path):
+    cells = nbformat.read(path, as_version=4).cells
+    for cell in cells:
+        tags = cell.metadata.get("tags", [])
+        if SOLUTION_TAG in tags:
+            assert cell.cell_type == "code", f"{cell.id}: a solution is a code cell"
+            assert "hide-cell" in tags, f"{cell.id}: tag it hide-cell so the site folds it"
+            prompts = cell.metadata.get("mystnb", {})
+            assert FOLD_PROMPTS.items() <= prompts.items(), f"{cell.id}: 'Show the solution'"
 
 
 def test_external_resources_are_detected(tmp_path):
@@ -145,9 +142,15 @@ FIXTURE_CELLS = [
         [],
     ),
     ("markdown", "**Exercise.** What is $2^{32}$?", []),
-    ("code", "fixture_solution = 2**32\nfixture_solution", ["solution"]),
-    ("markdown", "The answer is $4294967296$, fixture-solution-text.", ["solution"]),
+    ("code", "fixture_solution = 2**32\nfixture_solution", ["solution", "hide-cell"]),
+    (
+        "markdown",
+        "**Check your understanding.** Why $2^{32}$?\n\n<details><summary>Answer</summary>\n\n"
+        "Because $F = 32$, fixture-answer-text.\n</details>",
+        [],
+    ),
 ]
+FIXTURE_INDEX = "# Fixture\n\n```{toctree}\n:caption: Chapters\n\n00-fixture\n```\n"
 
 
 def _write_fixture_notebook(folder: Path) -> None:
@@ -163,13 +166,16 @@ def _write_fixture_notebook(folder: Path) -> None:
         cell.pop("id", None)
         if tags:
             cell.metadata["tags"] = tags
+        if SOLUTION_TAG in tags:
+            cell.metadata["mystnb"] = FOLD_PROMPTS
         nb.cells.append(cell)
     nb.nbformat_minor = 4  # no cell ids: the text is the same on every run
     text = nbformat.writes(nb) + "\n"
-    path = folder / "00-fixture.ipynb"
     folder.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text() != text:  # unchanged: the build cache holds
-        path.write_text(text)
+    files = {folder / "00-fixture.ipynb": text, folder / "index.md": FIXTURE_INDEX}
+    for path, content in files.items():
+        if not path.exists() or path.read_text() != content:  # unchanged: the build cache holds
+            path.write_text(content)
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +198,9 @@ def collection_site(npm_or_assets) -> Path:
 def fixture_site(npm_or_assets) -> Path:
     notebooks = BUILD / "site-fixture-notebooks"
     _write_fixture_notebook(notebooks)
-    build_site.build(BUILD / "site-fixture", notebooks=notebooks, quiet=True)
+    build_site.build(
+        BUILD / "site-fixture", notebooks=notebooks, index=notebooks / "index.md", quiet=True
+    )
     return BUILD / "site-fixture"
 
 
@@ -315,10 +323,10 @@ def check_page(visit: Visit, url: str) -> dict:
         assert cell.locator("details").count() >= 1, f"{name}: solution cell {i} not foldable"
         assert not cell.locator("details").first.evaluate("d => d.open"), f"{name}: open"
         assert not cell.locator("pre").first.is_visible(), f"{name}: solution {i} shown"
-    dropdowns = page.locator(".admonition.dropdown")
-    for i in range(dropdowns.count()):
-        body = dropdowns.nth(i).locator("p").last
-        assert not body.is_visible(), f"{name}: dropdown {i} open by default"
+    # Answers of "Check your understanding" (<details> in Markdown) start folded too.
+    folded = page.locator("main details")
+    for i in range(folded.count()):
+        assert not folded.nth(i).evaluate("d => d.open"), f"{name}: <details> {i} open"
     assert visit.outside == [], f"{name}: requests left 127.0.0.1: {visit.outside}"
     assert visit.errors == [], f"{name}: console errors: {visit.errors}"
     return {"animations": page.locator(".animation").count(), "widgets": widgets}
@@ -353,9 +361,9 @@ def test_fixture_page_math_plot_widget_solutions_and_animation(fixture_site, vis
         assert plots.first.evaluate("i => i.naturalWidth") > 200
         page.screenshot(path=artifacts_dir / "site-fixture.png", full_page=True)
         assert page.locator(".cell.tag_solution").count() == 1
-        hidden = page.get_by_text("fixture-solution-text")
+        hidden = page.get_by_text("fixture-answer-text")
         assert not hidden.is_visible()
-        page.locator(".admonition.dropdown .admonition-title").first.click()
+        page.locator("main details summary", has_text="Answer").first.click()
         hidden.wait_for(state="visible", timeout=5_000)
         summary = page.locator(".cell.tag_solution summary").first
         assert "Show the solution" in summary.inner_text()
@@ -412,7 +420,9 @@ def _one_cell_site(tmp_path: Path, kind: str, source: str) -> None:
     make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
     nb.cells.append(make(source))
     nbformat.write(nb, notebooks / "00-broken.ipynb")
-    build_site.build(tmp_path / "site", notebooks=notebooks, quiet=True)
+    index = tmp_path / "index.md"
+    index.write_text("# Broken\n\n```{toctree}\n00-broken\n```\n")
+    build_site.build(tmp_path / "site", notebooks=notebooks, index=index, quiet=True)
 
 
 @pytest.mark.slow
@@ -427,3 +437,24 @@ def test_a_warning_fails_the_build(tmp_path, npm_or_assets, capfd):
     with pytest.raises(SystemExit, match="sphinx-build failed"):
         _one_cell_site(tmp_path, "markdown", "See [the missing chapter](99-missing.ipynb).")
     assert "99-missing" in capfd.readouterr().err
+
+
+def test_every_chapter_page_ends_with_its_linked_sources(collection_site):
+    """Pages of notebooks that cite real systems end with a "Sources" section of GitHub links."""
+    spec = importlib.util.spec_from_file_location(
+        "tools_sources_site", ROOT / "tools" / "sources.py"
+    )
+    tool = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = tool
+    spec.loader.exec_module(tool)
+    entries = tool.load_registry()
+    for nb in notebook_paths():
+        groups = tool.sources_for_notebook(nb, entries)
+        html = (collection_site / f"{nb.stem}.html").read_text(encoding="utf-8")
+        if not groups:
+            assert 'id="sources"' not in html, nb.name
+            continue
+        section = html[html.index('id="sources"') :]
+        assert ">Sources<" in section[:300], nb.name
+        for file_entry, _ in groups:
+            assert f'href="{file_entry.link}"' in section, (nb.name, file_entry.path)

@@ -21,17 +21,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from ..conversions import SECONDS_PER_DAY
 from ..errors import InvalidInput, RatioOutOfRange, check_fraction, check_hz, check_sequence
 from ..formats import FixedPointFormat
 from ..scaling import check_format, drift_ticks_per_second
 
-__all__ = ["SECONDS_PER_DAY", "MAX_GRID_CELLS", "us_per_day", "drift_bound", "drift_grid"]
+__all__ = ["MAX_GRID_CELLS", "us_per_day", "drift_bound", "drift_grid"]
 
 MAX_GRID_CELLS = 100_000
 """Most (guest, host) pairs :func:`drift_grid` computes in one call (about a second)."""
-
-SECONDS_PER_DAY = 86_400
-"""Seconds in a day (no leap seconds)."""
 
 
 def us_per_day(ticks_per_second: Fraction | int, guest_hz: int) -> Fraction:

@@ -61,7 +61,13 @@ __all__ = [
     "reset_hints",
     "CHECK_TIME_LIMIT_S",
     "U64_RANGE",
+    "SOLUTION_TAG",
 ]
+
+SOLUTION_TAG = "solution"
+"""The cell tag of an exercise's answer cell in the instructor notebooks: the student edition
+replaces these cells with stubs, the grader restores the check cells around them, and the site
+folds them (the same cells also carry ``hide-cell``)."""
 
 U64_RANGE = 1 << 64
 """Values a 64-bit register can hold: ``0 .. U64_RANGE - 1`` (``tm.U64_MAX + 1``)."""

@@ -7,7 +7,7 @@ its name from Linux ``include/uapi/linux/kvm.h`` and ``arch/x86/include/uapi/asm
 ``Documentation/virt/kvm/api.rst``; the TSC offset attribute in
 ``Documentation/virt/kvm/devices/vcpu.rst``). The ABI is stable: the numbers are the same in
 every kernel since each call appeared (``KVM_CLOCK_HOST_TSC``/``REALTIME`` and
-``KVM_VCPU_TSC_OFFSET`` since Linux 5.16, commit 828ca89628bf).
+``KVM_VCPU_TSC_OFFSET`` since Linux 5.16, the latter in commit 828ca89628bf).
 
 What one run does (:func:`run_tiny_guest`):
 
@@ -785,7 +785,8 @@ def live_or_recorded(device: str | None = None) -> tuple[KvmSession, str]:
 
     ``device`` defaults to ``$TSCMATH_KVM_DEVICE`` or :data:`KVM_DEVICE` (set the variable to a
     path that does not exist to see the recorded run on a machine with KVM). The second value
-    says ``"live"`` or ``"recorded"`` with the reason KVM is not usable here.
+    says ``"live"`` or ``"recorded"`` with the reason KVM is not usable here, or why the live
+    run failed (a chapter must run top to bottom; the tests run the live path and fail there).
 
     Examples
     --------
@@ -795,6 +796,9 @@ def live_or_recorded(device: str | None = None) -> tuple[KvmSession, str]:
     """
     device = device or os.environ.get("TSCMATH_KVM_DEVICE") or KVM_DEVICE
     reason = kvm_unavailable_reason(device)
-    if reason is None:
+    if reason is not None:
+        return load_recorded_session(), f"recorded (no live KVM here: {reason})"
+    try:
         return record_session(device), "live, on this machine's /dev/kvm"
-    return load_recorded_session(), f"recorded (no live KVM here: {reason})"
+    except KvmError as err:
+        return load_recorded_session(), f"recorded (the live run failed: {err})"

@@ -45,8 +45,6 @@ if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
     import numpy as np
 
 __all__ = [
-    "BHYVE_MIN_GUEST_HZ",
-    "BHYVE_MAX_RATIO",
     "ScalingUnsupported",
     "Vm",
     "check_guest_frequency",

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from html import escape
 
+from ..conversions import SECONDS_PER_DAY
 from ..errors import InvalidInput, TscMathError, check_hz, check_u64
 from ..formats import AMD_SVM, INTEL_VMX, FixedPointFormat
 from ..offsets import offset_for, to_signed
@@ -51,8 +52,6 @@ __all__ = [
     "calculate_json",
     "calculator_page_html",
 ]
-
-SECONDS_PER_DAY = 86_400
 
 FORMATS: dict[str, FixedPointFormat] = {"amd": AMD_SVM, "intel": INTEL_VMX}
 

@@ -27,6 +27,7 @@ from html import escape
 from ..conversions import NS_PER_S
 from ..formats import FixedPointFormat
 from ..migration.strategies import Strategy
+from ..offsets import to_signed
 from ._clockface import clock_row_html, clock_svg, format_duration_ns, format_signed_ns
 from ._errorplot import error_plot_svg
 from .model import COLOR_GUEST, COLOR_TRUE, HOST_COLORS, REL_NS, TIMES_NS, View
@@ -177,10 +178,6 @@ def error_plot_html(view: View, frame: int) -> str:
     )
 
 
-def _signed(offset: int) -> str:
-    return _grouped(offset - (1 << 64) if offset >> 63 else offset)
-
-
 def readout_html(view: View | None) -> str:
     """What was programmed at each step: multiplier M (hex and ratio) and the signed offset."""
     if view is None:
@@ -201,7 +198,7 @@ def readout_html(view: View | None) -> str:
             f'<div style="margin-bottom:6px"><b>{escape(p.label)}</b> '
             f"(host {escape(p.host)})<br><code>{escape(mult_line)}</code><br>"
             f"<code>{escape(ratio_line)}</code><br>"
-            f"<code>offset: {_signed(p.offset)}</code></div>"
+            f"<code>offset: {_grouped(to_signed(p.offset))}</code></div>"
         )
     return (
         '<div style="font-size:12px;line-height:1.3;background:#ffffff;color:#222222;'
