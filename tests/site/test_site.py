@@ -74,7 +74,12 @@ def test_table_of_contents_lists_every_notebook_chapters_then_exercises_in_file_
     toc = _toctree_entries((ROOT / "site" / "index.md").read_text(encoding="utf-8"))
     stems = [p.stem for p in notebook_paths()]
     exercises = [s for s in stems if "exercises" in s]
-    assert toc == {"Chapters": [s for s in stems if s not in exercises], "Exercises": exercises}
+    pages = sorted(p.stem for p in (ROOT / "notebooks").glob("*.md"))  # glossary, references
+    assert toc == {
+        "Chapters": [s for s in stems if s not in exercises],
+        "Exercises": exercises,
+        "Reference": pages,
+    }
 
 
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem[:2])
