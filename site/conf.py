@@ -24,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Folder of local JavaScript prepared by tools/build_site.py; its content is copied into
 # _static/ of the site, under a sub-folder ("offline/") so the theme does not inject it.
 ASSETS = Path(os.environ.get("TSCMATH_SITE_ASSETS", ROOT / "build" / "site-assets"))
+# The live playground's files (Pyodide, the tscmath wheel, the page script), staged by
+# tools/site_pyodide.py; also served under _static/offline/.
+LIVE = Path(os.environ.get("TSCMATH_SITE_LIVE", ROOT / "build" / "site-live"))
 # jupyter-cache database of executed notebooks (kept between builds: unchanged is fast).
 CACHE = Path(os.environ.get("TSCMATH_SITE_CACHE", ROOT / "build" / "site-cache"))
 
@@ -50,6 +53,11 @@ nb_merge_streams = True
 # text/markdown outputs (e.g. tscmath.symbolic derivations) are parsed as MyST, so their
 # $...$ and $$...$$ math is typeset (plain CommonMark would leave the dollars raw).
 nb_render_markdown_format = "myst"
+# An output that offers text/html beside a widget view shows its HTML here: chapter 07's
+# Playground and Calculator offer the live page (plain HTML controls run by Pyodide in the
+# reader's browser), where a widget would only be a still picture without a kernel.
+# JupyterLab still shows the widget. (Lower numbers win; widget views are 10.)
+nb_mime_priority_overrides = [("html", "text/html", 5)]
 # Widgets (rendered at their saved state on the static page) use local RequireJS and the
 # local embed bundle; no CDN for third-party widget modules either.
 nb_ipywidgets_js = {
@@ -76,7 +84,11 @@ mathjax3_config = {
 html_theme = "sphinx_book_theme"
 html_title = "Virtualizing Time"
 html_favicon = "favicon.svg"
-html_static_path = [str(ASSETS), str(Path(sphinx_togglebutton.__file__).parent / "_static")]
+html_static_path = [
+    str(ASSETS),
+    str(LIVE),
+    str(Path(sphinx_togglebutton.__file__).parent / "_static"),
+]
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

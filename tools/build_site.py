@@ -244,6 +244,7 @@ def build(
                 path.unlink()
     ensure_node_modules()
     stage_assets(ASSETS)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "site_pyodide.py")], check=True)
     stage_documents(notebooks.resolve(), index.resolve(), src)
     drop_stale_cache(cache, doctrees, stamp)
     env = dict(os.environ)

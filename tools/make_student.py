@@ -17,7 +17,8 @@ for self-study, not graded. ``--no-details`` removes them (for a quiz).
 
 Usage::
 
-    python tools/make_student.py [--out build/student] [--no-details] [NOTEBOOK ...]
+    python tools/make_student.py [--out build/student] [--no-details] [--keep-existing]
+                                 [NOTEBOOK ...]
 """
 
 from __future__ import annotations
@@ -277,15 +278,20 @@ def student_notebook(nb: nbformat.NotebookNode, *, keep_details: bool = True) ->
 
 
 def write_student_edition(
-    sources: list[Path], out: Path, *, keep_details: bool = True
+    sources: list[Path], out: Path, *, keep_details: bool = True, keep_existing: bool = False
 ) -> list[tuple[Path, int]]:
-    """Write every notebook's student edition into ``out``; return ``[(path, solutions)]``."""
+    """Write every notebook's student edition into ``out``; return ``[(path, solutions)]``.
+
+    With ``keep_existing`` a notebook already in ``out`` (a student's work) is left alone.
+    """
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for path in sources:
+        target = out / path.name
+        if keep_existing and target.exists():
+            continue
         nb = nbformat.read(path, as_version=4)
         student, solutions = student_notebook(nb, keep_details=keep_details)
-        target = out / path.name
         nbformat.write(student, target)
         written.append((target, solutions))
     # Images and data files the notebooks refer to travel with them.
@@ -311,9 +317,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help='remove the <details> answers of "Check your understanding"',
     )
+    parser.add_argument(
+        "--keep-existing",
+        action="store_true",
+        help="leave notebooks already in --out alone (a student's work; make student-lab)",
+    )
     args = parser.parse_args(argv)
     sources = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
-    written = write_student_edition(sources, args.out, keep_details=not args.no_details)
+    written = write_student_edition(
+        sources, args.out, keep_details=not args.no_details, keep_existing=args.keep_existing
+    )
     total = sum(n for _, n in written)
     for path, solutions in written:
         print(f"{path}: {solutions} solution cell(s) stubbed")

@@ -323,3 +323,14 @@ def test_grader_scores_a_renamed_student_edition_of_notebook_10(edition, tmp_pat
         "10.6": "not answered",
         "10.7": "not answered",
     }
+
+
+def test_keep_existing_leaves_a_students_work_alone(tmp_path):
+    source = NOTEBOOKS / "10-exercises-migration.ipynb"
+    make_student.write_student_edition([source], tmp_path)
+    mine = tmp_path / source.name
+    mine.write_text(mine.read_text().replace("tsc_delta = ...", "tsc_delta = 42"))
+    make_student.write_student_edition([source], tmp_path, keep_existing=True)
+    assert "tsc_delta = 42" in mine.read_text()
+    make_student.write_student_edition([source], tmp_path)
+    assert "tsc_delta = 42" not in mine.read_text()

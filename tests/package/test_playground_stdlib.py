@@ -110,7 +110,7 @@ valid_settings = st.builds(
     gap=st.integers(100, 340),
     n_hops=st.integers(0, 2),
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 def test_playground_samples_equal_the_numpy_timeline(s, first, gap, n_hops):
     hops = (first, first + gap)[:n_hops]
     view, message = evaluate(s, hops)
@@ -222,6 +222,7 @@ fuzz_frames = st.lists(st.one_of(st.integers(-5, N_SAMPLES + 5), ODD), max_size=
 FUZZ_CALLS = {"calls": 0, "results": 0, "named_errors": 0}
 
 
+@pytest.mark.slow
 @given(values=fuzz_settings, frames=fuzz_frames, frame=st.one_of(st.integers(-10, 700), ODD))
 @settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fuzz_settings_and_frames_give_a_named_error_or_a_result(values, frames, frame):

@@ -39,6 +39,8 @@ from tscmath.exercises.core import SOLUTION_TAG
 from ..conftest import BROWSER_ARGS, ROOT, notebook_paths
 
 BUILD = ROOT / "build"
+LIVE_TIMEOUT_MS = 180_000
+"""Time allowed for Pyodide to start on a live page (10-30 s on a busy 2-core machine)."""
 
 
 def _load_build_site():
@@ -294,6 +296,10 @@ def check_page(visit: Visit, url: str) -> dict:
     """Open ``url`` and assert everything a reader needs is there; return what was found."""
     page = visit.page
     page.goto(url, wait_until="load")
+    # A live page (chapter 07) loads Python in the browser first: wait until it is running.
+    for live in (".tsc-live", ".tsc-calc"):
+        if page.locator(live).count():
+            page.wait_for_selector(f"{live}[data-ready=true]", timeout=LIVE_TIMEOUT_MS)
     page.wait_for_load_state("networkidle")
     name = url.rsplit("/", 1)[-1] or "index.html"
     math_nodes = page.locator(".math").count()
@@ -313,7 +319,8 @@ def check_page(visit: Visit, url: str) -> dict:
     outputs = page.locator(".cell_output").all_inner_texts()
     undrawn = [t for t in outputs if re.search(r"<Figure size \d+x\d+ with", t)]
     assert undrawn == [], f"{name}: figures shown as text, not drawn: {undrawn}"
-    widgets = page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count()
+    # Widgets shown as views (an output may show its HTML instead, as chapter 07's live app).
+    widgets = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
     if widgets:
         page.wait_for_selector(".jupyter-widgets", state="attached", timeout=15_000)
     # Cells tagged "solution" (myst-nb puts tags on the cell as classes) stay folded.

@@ -149,10 +149,13 @@ def find_written(text: str, value: Any) -> list[str]:
     ['625_000_002']
     >>> find_written("x = 16250000020", 625000002)
     []
+    >>> find_written("-8,043,333,334 ns", -8043), find_written("1,625,000,002", 625000002)
+    ([], [])
     """
     found = []
     for form in sorted(written_forms(value)):
-        pattern = r"(?<![\w.])" + re.escape(form) + r"(?![\w]|\.\d)"
+        # Not part of a longer number: no digit, letter or grouped digits on either side.
+        pattern = r"(?<![\w.])(?<!\d[,_])" + re.escape(form) + r"(?![\w]|[.,_]\d)"
         if re.search(pattern, text, flags=re.I if "0x" in form else 0):
             found.append(form)
     return found

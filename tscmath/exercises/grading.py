@@ -486,7 +486,12 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _student_of(path: Path, by: str) -> str:
-    return path.parent.name if by == "folder" else path.stem
+    """The student: the file's stem, its folder, or nbgrader's ``<student>/<assignment>/``."""
+    if by == "folder":
+        return path.resolve().parent.name
+    if by == "nbgrader":
+        return path.resolve().parent.parent.name
+    return path.stem
 
 
 def _grade_in_worker(path: Path, student: str, args: argparse.Namespace) -> Report:
@@ -632,9 +637,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-timeout", type=float, default=30, help="seconds per check (30)")
     parser.add_argument(
         "--student-by",
-        choices=["file", "folder"],
+        choices=["file", "folder", "nbgrader"],
         default="file",
-        help="name the student after the file (alice_09.ipynb -> alice_09) or its folder",
+        help="name the student after the file (alice_09.ipynb -> alice_09), its folder "
+        "(alice/09.ipynb), or as nbgrader lays out submissions (alice/<assignment>/09.ipynb)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no line per exercise")
     parser.add_argument("--worker-report", help=argparse.SUPPRESS)

@@ -55,6 +55,20 @@ _TEXT_PX = 11
 """Font size of the readout lines and dial numbers (CSS px): at least 11 px everywhere."""
 _LINE_CHARS = 22
 """Readout characters that fit the width at 11 px monospace; longer lines are squeezed."""
+_TITLE_CHARS = 19
+"""Title characters that surely fit at 12 px bold; longer titles are squeezed."""
+
+
+def _squeeze(text: str, fits: int) -> str:
+    """SVG attributes that fit ``text`` into the face's width when it is longer than ``fits``.
+
+    A long exact value or title is squeezed, never cut off.
+    """
+    if len(text) <= fits:
+        return ""
+    return f' textLength="{CLOCK_WIDTH - 10}" lengthAdjust="spacingAndGlyphs"'
+
+
 MAX_LINES = 4
 """Readout lines that fit below a face."""
 
@@ -200,8 +214,8 @@ def clock_svg(
         f'<rect x="{frame_w / 2}" y="{frame_w / 2}" width="{CLOCK_WIDTH - frame_w}" '
         f'height="{CLOCK_HEIGHT - frame_w}" rx="6" fill="#ffffff" stroke="{frame_c}" '
         f'stroke-width="{frame_w}"/>',
-        f'<text x="{_CX}" y="17" text-anchor="middle" font-size="12" font-weight="bold" '
-        f'fill="{color}">{escape(title)}</text>',
+        f'<text x="{_CX}" y="17" text-anchor="middle" font-size="12" font-weight="bold"'
+        f'{_squeeze(title, _TITLE_CHARS)} fill="{color}">{escape(title)}</text>',
         f'<circle cx="{_CX}" cy="{_CY}" r="{_R}" fill="#ffffff" stroke="{color}" '
         'stroke-width="3"/>',
         _DIAL,
@@ -227,16 +241,10 @@ def clock_svg(
             f'font-weight="bold" fill="#222222">{escape(badge)}</text>'
         )
     for k, line in enumerate(lines):
-        # A line too long for the face (a huge exact value) is squeezed, never cut off.
-        fit = (
-            f' textLength="{CLOCK_WIDTH - 8}" lengthAdjust="spacingAndGlyphs"'
-            if len(line) > _LINE_CHARS
-            else ""
-        )
         out.append(
             f'<text x="{_CX}" y="{_LINE_Y0 + k * _LINE_DY}" text-anchor="middle" '
             f'font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="{_TEXT_PX}"'
-            f'{fit} fill="#222222">{escape(line)}</text>'
+            f'{_squeeze(line, _LINE_CHARS)} fill="#222222">{escape(line)}</text>'
         )
     out.append("</svg>")
     return "".join(out)

@@ -190,6 +190,7 @@ def calculate_json(values_json: str) -> str:
 _CALC_STYLE = """<style>
 .tsc-calc{font-size:13px;color:#222;background:#fff;padding:8px;border:1px solid #ccc;
  border-radius:6px;max-width:100%;box-sizing:border-box}
+.tsc-calc *{box-sizing:border-box}
 .tsc-calc .tsc-calc-fields{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));
  gap:6px 10px;margin-bottom:8px}
 .tsc-calc label{display:grid;font-size:12px;min-width:0}

@@ -1,8 +1,8 @@
 """A recorded migration, for readers whose browser cannot run the live playground.
 
 :func:`recording_html` animates one migration A -> B under two strategies side by side (by
-default the full propolis/bhyve protocol and one that ignores the blackout): true time,
-hosts A and B and the two guests, drawn with the live app's own clock faces
+default the full propolis/bhyve protocol and one that ignores the blackout): hosts A and B
+and the two guests, with true time above them, drawn with the live app's own clock faces
 (:func:`~tscmath.playground._clockface.clock_svg`, text at least 11 px) from the same exact
 model run (:func:`~tscmath.playground.session.evaluate`). The frames are plain SVG, shown
 one after the other by a CSS animation: no script, no WebAssembly, no network; hovering
@@ -29,7 +29,7 @@ from ..migration.strategies import Strategy
 from ..plotting import COLORS, LINESTYLES
 from ._clockface import clock_row_html, clock_svg, format_signed_ns
 from ._errorplot import error_unit
-from .model import COLOR_GUEST, COLOR_TRUE, HOST_COLORS, REL_NS, TIMES_NS, View
+from .model import COLOR_GUEST, HOST_COLORS, REL_NS, TIMES_NS, View
 from .session import evaluate
 from .settings import HOST_NAMES, N_SAMPLES, Settings
 
@@ -38,7 +38,7 @@ __all__ = ["record_frames", "recording_html", "error_figure"]
 COLOR_COMPARE = COLORS["orange"]
 
 MAX_FRAMES = 200
-"""Most frames a recording holds (each is a row of five SVG clocks, about 15 kB)."""
+"""Most frames a recording holds (each is a row of four SVG clocks, about 12 kB)."""
 
 
 def _short(strategy: Strategy) -> str:
@@ -61,7 +61,7 @@ def record_frames(
     step: int = 2,
     strategies: tuple[Strategy, Strategy] = (Strategy.FULL_PROTOCOL, Strategy.IGNORE_BLACKOUT),
 ) -> list[str]:
-    """The recording's frames: one HTML row of five SVG clocks each.
+    """The recording's frames: a caption with true time over a row of four SVG clocks each.
 
     Parameters
     ----------
@@ -92,11 +92,7 @@ def record_frames(
     for k in range(n_frames):
         i = first_frame + k * step
         rel = REL_NS[i]
-        svgs = [
-            clock_svg(
-                "True time", rel, [f"t = {rel // 10**9}.{rel % 10**9 // 10**8} s"], color=COLOR_TRUE
-            )
-        ]
+        svgs = []
         for h in range(2):
             up = hosts[h].hrtime_at(TIMES_NS[i])
             here = main.segment[i] == h
@@ -124,7 +120,10 @@ def record_frames(
                     badge="paused" if seg < 0 else None,
                 )
             )
-        frames.append(clock_row_html(svgs))
+        # True time as a caption: four clocks of 160 px fit the site's content column.
+        when = f"t = {rel // 10**9}.{rel % 10**9 // 10**8} s since the guest's boot"
+        caption = f'<div style="font-size:13px;margin:0 0 2px 4px;color:#222222">{when}</div>'
+        frames.append(caption + clock_row_html(svgs))
     return frames
 
 

@@ -55,7 +55,6 @@ SITE_ASSETS = "_static/offline/"
 copies Pyodide to ``pyodide/`` and the script and the ``tscmath`` wheel to ``live/`` there)."""
 
 LOADING_TEXT = "Loading Python in your browser…"
-READY_TEXT = "Live: computed by tscmath in your browser (Python in WebAssembly, no server)."
 
 
 def time_text(frame: int) -> str:
@@ -104,10 +103,11 @@ _STYLE = """<style>
  border:1px solid #ccc;border-radius:6px;max-width:100%;box-sizing:border-box}
 .tsc-live *{box-sizing:border-box}
 .tsc-live .tsc-status{font-weight:bold;margin:0 0 6px 0}
-.tsc-live .tsc-controls{display:grid;grid-template-columns:repeat(auto-fit,minmax(175px,1fr));
- gap:6px 10px}
-.tsc-live fieldset{border:1px solid #ddd;border-radius:4px;margin:0;padding:4px 6px;min-width:0}
-.tsc-live legend{font-weight:bold;padding:0 4px}
+.tsc-live .tsc-controls{display:grid;grid-template-columns:repeat(auto-fit,minmax(148px,1fr));
+ gap:6px 8px}
+.tsc-live fieldset{border:1px solid #ddd;border-radius:4px;margin:0;padding:2px 6px 4px;min-width:0}
+.tsc-live legend{font-size:13px;font-weight:bold;float:none;width:auto;margin:0;padding:0 4px;
+ line-height:1.3}
 .tsc-live .tsc-field{display:grid;grid-template-columns:1fr;margin:2px 0;min-width:0}
 .tsc-live .tsc-field label{font-size:12px}
 .tsc-live .tsc-field input[type=text],.tsc-live .tsc-field select{width:100%;min-width:0;
@@ -124,9 +124,13 @@ _STYLE = """<style>
 .tsc-live .tsc-time{font-family:DejaVu Sans Mono,Menlo,Consolas,monospace;min-width:8em}
 .tsc-live .tsc-notes{min-height:46px}
 .tsc-live .tsc-clocks svg,.tsc-live .tsc-error-plot svg{max-width:100%;height:auto}
+.tsc-live .tsc-clocks>div{gap:4px!important}
+.tsc-live .tsc-clocks>div>div{flex:1 1 0!important;min-width:128px;max-width:160px}
+.tsc-live .tsc-clocks>div>div svg{width:100%}
 .tsc-live .tsc-lower{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start}
 .tsc-live .tsc-error-plot{flex:1 1 420px;min-width:0;max-width:516px}
 .tsc-live .tsc-readout{flex:1 1 260px;min-width:0;overflow-wrap:anywhere}
+.tsc-live code{color:#222;background:none;padding:0;font-size:12px}
 </style>"""
 
 
