@@ -20,7 +20,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, check_int, check_sequence
 from ..formats import FixedPointFormat
 from ..scaling import check_format, check_multiplier
 
@@ -54,8 +54,7 @@ def bit_weight(k: int, fmt: FixedPointFormat) -> Fraction:
     """
     fmt = check_format(fmt)
     width = fmt.int_bits + fmt.frac_bits
-    if not 0 <= k < width:
-        raise InvalidInput(f"k must be an integer in [0, {width - 1}] for {fmt.name}; got {k}")
+    k = check_int("k", k, 0, width - 1)
     return Fraction(2) ** (k - fmt.frac_bits)
 
 
@@ -70,6 +69,7 @@ def value_of_bits(bits: list[int], fmt: FixedPointFormat) -> Fraction:
     """
     fmt = check_format(fmt)
     width = fmt.int_bits + fmt.frac_bits
+    bits = check_sequence("bits", bits)
     if len(bits) != width or any(b not in (0, 1) for b in bits):
         raise InvalidInput(f"bits must be {width} zeros and ones for {fmt.name}; got {bits!r}")
     value = 0
