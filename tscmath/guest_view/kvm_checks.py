@@ -8,7 +8,8 @@ without ``/dev/kvm``. Both go through the same pure checks here, so a reader on 
 the recorded run with the very code that checks a live one.
 
 What the checks claim, each from Linux ``arch/x86/kvm/x86.c`` (``kvm_guest_time_update``,
-``__get_kvmclock``, ``set_tsc_khz``; read at torvalds/linux in a v6.x copy):
+``__get_kvmclock``, ``set_tsc_khz``; read in a v6.x tree from before v6.17, the mirror
+AOSC-Tracking/linux at c78f4f159ea4):
 
 * the page's ``tsc_to_system_mul``/``tsc_shift`` are ``kvm_get_time_scale(NSEC_PER_SEC, tsc_khz
   * 1000)`` for the host's ``tsc_khz`` (:func:`tscmath.guest_view.pvclock.kvm_get_time_scale`);
