@@ -37,6 +37,8 @@ import numbers
 import pkgutil
 import re
 import signal
+import sys
+import time
 import typing
 import warnings
 from collections import Counter
@@ -723,6 +725,7 @@ PARAM_ALIASES: dict[tuple[str, str], str] = {}
 """Where a message rightly uses another name than the parameter's."""
 
 COUNTS: Counter[str] = Counter()
+SLOWEST: list = [0.0, ""]
 PROBLEMS: list[str] = []
 
 
@@ -756,6 +759,7 @@ def run_one(target: Target, replaced: dict[str, object]) -> str:
         except (TypeError, AttributeError, ValueError, ArithmeticError):
             expected = Invalid
     COUNTS["calls"] += 1
+    started = time.perf_counter()
     old = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, CALL_LIMIT_S)
     outcome, detail = "", ""
@@ -792,6 +796,9 @@ def run_one(target: Target, replaced: dict[str, object]) -> str:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+    seconds = time.perf_counter() - started
+    if seconds > SLOWEST[0]:
+        SLOWEST[:] = [seconds, target.qualname]
     COUNTS[outcome] += 1
     if outcome == "other":
         shown = {k: _short(v) for k, v in replaced.items()}
@@ -825,6 +832,39 @@ def test_the_public_api_was_found():
         assert expected in names
     assert not any(n.startswith(SKIPPED_PACKAGES) for n in names)
     assert len(TARGETS) > 100
+
+
+def _spin(x):
+    while True:
+        x += 1
+
+
+def _deep(x):
+    return x.missing_attribute
+
+
+def _silent(x) -> int:
+    return np.int64(x)
+
+
+@pytest.mark.parametrize(
+    ("func", "expected"),
+    [(_spin, "a hang"), (_deep, "AttributeError"), (_silent, "not <class 'int'>")],
+)
+def test_the_fuzz_catches_hangs_tracebacks_and_wrong_types(monkeypatch, func, expected):
+    """The classification itself: what must count as "anything else" does."""
+    monkeypatch.setattr(sys.modules[__name__], "CALL_LIMIT_S", 0.2)
+    params = tuple(inspect.signature(func).parameters.values())
+    target = Target(f"tests.{func.__name__}", func, params)
+    problems, counts, slowest = len(PROBLEMS), COUNTS.copy(), list(SLOWEST)
+    try:
+        assert run_one(target, {"x": 1}) == "other"
+        assert expected in PROBLEMS[-1]
+    finally:
+        del PROBLEMS[problems:]
+        COUNTS.clear()
+        COUNTS.update(counts)
+        SLOWEST[:] = slowest
 
 
 @pytest.mark.slow
@@ -886,6 +926,7 @@ def _print_counts(request):
     line = (
         f"{len(TARGETS)} callables, {COUNTS['calls']} calls: "
         f"{COUNTS['correct result']} correct results, {COUNTS['named error']} named errors, "
-        f"{COUNTS['other']} anything else"
+        f"{COUNTS['other']} anything else; slowest call {SLOWEST[0]:.2f} s ({SLOWEST[1]}), "
+        f"limit {CALL_LIMIT_S} s"
     )
     request.config.stash.setdefault(FUZZ_SUMMARY, []).append(line)
