@@ -88,7 +88,9 @@ html_static_path = [
     str(ASSETS),
     str(LIVE),
     str(Path(sphinx_togglebutton.__file__).parent / "_static"),
+    str(Path(__file__).resolve().parent / "static"),  # reading.css
 ]
+html_css_files = ["reading.css"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

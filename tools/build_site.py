@@ -153,16 +153,17 @@ def stage_documents(notebooks_dir: Path, index: Path, src: Path) -> None:
     """Make ``src`` a verbatim copy of ``index`` (as index.md) and of ``notebooks_dir``.
 
     Sphinx reads its documents from one folder, while the landing page lives in ``site/`` so
-    that ``notebooks/`` (what JupyterLab shows a reader) holds only the chapters. Nothing is
-    rewritten on the way: the table of contents is the toctree in ``site/index.md`` and the
-    solutions are folded by their own tags (``hide-cell``) in the source notebooks.
+    that ``notebooks/`` (what JupyterLab shows a reader) holds only what a reader opens: the
+    chapters, the glossary and the references (Markdown pages, listed in the toctree like the
+    chapters), and their figures. Nothing is rewritten on the way: the table of contents is
+    the toctree in ``site/index.md`` and the solutions are folded by their own tags
+    (``hide-cell``) in the source notebooks.
     """
     wanted: dict[Path, Path] = {Path("index.md"): index}
     for path in notebooks_dir.rglob("*"):
         rel = path.relative_to(notebooks_dir)
         hidden = any(p.startswith(".") or p == "__pycache__" for p in rel.parts)
-        other_document = path.suffix in {".md", ".rst"}  # would be a page in no toctree
-        if path.is_file() and not hidden and not other_document:
+        if path.is_file() and not hidden:
             wanted[rel] = path
     _sync_tree(wanted, src)
 

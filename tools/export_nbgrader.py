@@ -32,10 +32,11 @@ import json
 import sys
 from pathlib import Path
 
+from tscmath.exercises.core import SOLUTION_TAG  # the one home of the tag
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "build" / "nbgrader"
-SOLUTION_TAG = "solution"
 POINTS = 1
 SCHEMA_VERSION = 3
 CONFIG = '''"""nbgrader configuration of the Virtualizing Time export (written by make nbgrader)."""

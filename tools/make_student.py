@@ -32,10 +32,11 @@ from pathlib import Path
 
 import nbformat
 
+from tscmath.exercises.core import SOLUTION_TAG  # the one home of the tag
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "build" / "student"
-SOLUTION_TAG = "solution"
 ANSWER_MARK = "# YOUR ANSWER HERE: replace ... with your answer"
 CODE_MARK = "# YOUR CODE HERE: write the body of the function below"
 MARKDOWN_STUB = "**Your answer here.** (Double-click this cell and write your answer.)"

@@ -22,7 +22,8 @@ The core, what ``import tscmath as tm`` gives (no numpy, sympy or matplotlib on 
 ``vectorized``              ``scale_array``: the scale on numpy ``uint64`` arrays, exact
 ==========================  ===========================================================
 
-Shared by every chapter: ``plotting`` (palette, figure style), ``symbolic`` (SymPy derivations).
+Shared by every chapter: ``plotting`` (palette, figure style, text-size check), ``tables``
+(one call, one table of exact values), ``symbolic`` (SymPy derivations).
 
 Subpackages, by role:
 

@@ -99,7 +99,10 @@ def kvm_uses_scaling(user_khz: int, host_khz: int, ppm: int = KVM_TSC_TOLERANCE_
     """Whether KVM scales a guest asking for ``user_khz`` on a host of ``host_khz``.
 
     Outside ``[adjust(host, -ppm), adjust(host, +ppm)]`` it scales; inside, the guest runs at
-    the host's rate.
+    the host's rate. ``ppm`` is KVM's ``tsc_tolerance_ppm``, an unsigned module parameter
+    (``static u32 tsc_tolerance_ppm = 250``, ``module_param(..., uint, 0644)`` in Linux
+    ``arch/x86/kvm/x86.c``), so it is refused below 0; from ``10**6`` on the lower edge of the
+    window would reach 0 kHz, so the valid range here is ``0 .. 999_999``.
 
     Examples
     --------
@@ -107,5 +110,7 @@ def kvm_uses_scaling(user_khz: int, host_khz: int, ppm: int = KVM_TSC_TOLERANCE_
     True
     """
     user_khz = check_hz("user_khz", user_khz)
+    host_khz = check_hz("host_khz", host_khz)
+    ppm = check_int("ppm", ppm, 0, 999_999)  # tsc_tolerance_ppm is an unsigned tolerance
     lo, hi = kvm_adjust_khz(host_khz, -ppm), kvm_adjust_khz(host_khz, ppm)
     return user_khz < lo or user_khz > hi

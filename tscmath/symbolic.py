@@ -45,7 +45,7 @@ import sympy as sp
 import sympy.physics.units  # noqa: F401
 
 from .conversions import SECONDS_PER_DAY
-from .errors import InvalidInput
+from .errors import InvalidInput, check_fields, check_instance, check_str
 
 __all__ = [
     "Step",
@@ -79,7 +79,7 @@ M = _sym("M", "M", integer=True, positive=True)
 t = _sym("t", "t", nonnegative=True)
 T = _sym("T", "T", positive=True)
 c = _sym("c", "c", real=True)
-O = _sym("O", "O", integer=True)  # noqa: E741 (the offset, named as in the formula sheet)
+O = _sym("O", "O", integer=True)  # noqa: E741 (the offset, as in chapter 03)
 theta = _sym("theta", r"\theta", nonnegative=True)
 phi = _sym("phi", r"\varphi", nonnegative=True)
 h = _sym("h", "h", nonnegative=True)
@@ -179,6 +179,9 @@ def _text_with_math(sentence: str) -> str:
     )
 
 
+_LAMBDIFY_MODULES = ("math", "numpy", "mpmath", "sympy")
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a derivation: a SymPy expression/equation and one sentence of why.
@@ -201,6 +204,9 @@ class Step:
 
     expr: sp.Basic
     why: str
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     def latex(self) -> str:
         """The expression as LaTeX (without ``$`` delimiters)."""
@@ -234,8 +240,16 @@ class Derivation:
     symbols: Mapping[str, sp.Symbol] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "title", check_str("title", self.title))
+        check_instance("steps", self.steps, (tuple, list), "a tuple of Step")
+        for i, step in enumerate(self.steps):
+            check_instance(f"steps[{i}]", step, Step)
+        check_instance("results", self.results, Mapping, "a mapping of name to SymPy expression")
         if not self.results:
             raise InvalidInput("results must name at least one result; got none")
+        for key, expr in self.results.items():
+            check_str("results key", key)
+            check_instance(f"results[{key!r}]", expr, sp.Basic, "a SymPy expression")
         results = MappingProxyType(dict(self.results))
         free: dict[str, sp.Symbol] = {}
         for expr in results.values():
@@ -259,7 +273,7 @@ class Derivation:
     def _pick(self, which: str | None) -> sp.Expr:
         if which is None:
             return self.result
-        if which not in self.results:
+        if not isinstance(which, str) or which not in self.results:
             raise InvalidInput(
                 f"which must be one of {list(self.results)} for {self.title!r}; got {which!r}"
             )
@@ -301,6 +315,8 @@ class Derivation:
         1100
         """
         expr = self._pick(which)
+        if not isinstance(modules, str) or modules not in _LAMBDIFY_MODULES:
+            raise InvalidInput(f"modules must be one of {list(_LAMBDIFY_MODULES)}; got {modules!r}")
         args = sorted(expr.free_symbols, key=lambda s: s.name)
         names = [s.name for s in args]
         compiled = sp.lambdify(args, expr, modules=modules)

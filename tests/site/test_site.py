@@ -74,7 +74,12 @@ def test_table_of_contents_lists_every_notebook_chapters_then_exercises_in_file_
     toc = _toctree_entries((ROOT / "site" / "index.md").read_text(encoding="utf-8"))
     stems = [p.stem for p in notebook_paths()]
     exercises = [s for s in stems if "exercises" in s]
-    assert toc == {"Chapters": [s for s in stems if s not in exercises], "Exercises": exercises}
+    pages = sorted(p.stem for p in (ROOT / "notebooks").glob("*.md"))  # glossary, references
+    assert toc == {
+        "Chapters": [s for s in stems if s not in exercises],
+        "Exercises": exercises,
+        "Reference": pages,
+    }
 
 
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem[:2])
@@ -444,6 +449,43 @@ def test_a_warning_fails_the_build(tmp_path, npm_or_assets, capfd):
     with pytest.raises(SystemExit, match="sphinx-build failed"):
         _one_cell_site(tmp_path, "markdown", "See [the missing chapter](99-missing.ipynb).")
     assert "99-missing" in capfd.readouterr().err
+
+
+# --- Reading at 1280 px ------------------------------------------------------------------------
+# Every chapter measured in a 1280 x 900 window: an output block scrolls when its scrollWidth
+# exceeds its clientWidth; a display equation is clipped when it is wider than the article
+# column; an image lacks a description when its alt is empty or a file name.
+
+_MEASURE = """async () => {
+    if (window.MathJax && window.MathJax.startup) await window.MathJax.startup.promise;
+    const column = document.querySelector('article.bd-article');
+    const right = column.getBoundingClientRect().right;
+    const scrolling = Array.from(document.querySelectorAll('div.cell_output pre'))
+        .filter(p => p.scrollWidth > p.clientWidth + 1)
+        .map(p => p.innerText.slice(0, 60));
+    const clipped = Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+        .filter(m => m.getBoundingClientRect().right > right + 1
+                     || m.scrollWidth > m.clientWidth + 1)
+        .map(m => (m.querySelector('mjx-assistive-mml') || m).textContent.slice(0, 60));
+    const undescribed = Array.from(column.querySelectorAll('img'))
+        .filter(i => !i.closest('.animation'))
+        .map(i => i.getAttribute('alt') || '')
+        .filter(a => a.split(/\\s+/).length < 6 || /\\.(png|svg|jpe?g)$/.test(a));
+    return {scrolling, clipped, undescribed};
+}"""
+
+
+@pytest.mark.browser
+def test_every_chapter_fits_1280_px_and_describes_its_figures(collection_site, visit):
+    problems = {}
+    with serve(collection_site) as base:
+        for path in notebook_paths():
+            visit.page.goto(f"{base}{path.stem}.html", wait_until="load")
+            found = visit.page.evaluate(_MEASURE)
+            bad = {k: v for k, v in found.items() if v}
+            if bad:
+                problems[path.stem] = bad
+    assert not problems, problems
 
 
 def test_every_chapter_page_ends_with_its_linked_sources(collection_site):

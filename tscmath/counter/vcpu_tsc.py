@@ -37,7 +37,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..conversions import ns_to_ticks
-from ..errors import U64_MAX, InvalidInput, check_hz, check_int, check_u64
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    check_fields,
+    check_hz,
+    check_instance,
+    check_int,
+    check_u64,
+)
 from ..formats import AMD_SVM, FixedPointFormat
 from ..offsets import guest_tsc
 from ..scaling import check_format, check_multiplier, scale
@@ -74,16 +82,21 @@ class VcpuTsc:
     fmt: FixedPointFormat = AMD_SVM
 
     def __post_init__(self) -> None:
-        check_u64("offset", self.offset)
-        check_u64("tsc_adjust", self.tsc_adjust)
+        # Store plain Python ints (numpy scalars are accepted on input, never kept).
+        object.__setattr__(self, "offset", check_u64("offset", self.offset))
+        object.__setattr__(self, "tsc_adjust", check_u64("tsc_adjust", self.tsc_adjust))
         check_format(self.fmt)
         if self.mult is not None:
-            check_multiplier(self.mult, self.fmt)
+            object.__setattr__(self, "mult", check_multiplier(self.mult, self.fmt))
 
     @property
     def multiplier(self) -> int:
         """The multiplier in use (``fmt.one`` when there is no scaling)."""
         return self.fmt.one if self.mult is None else self.mult
+
+
+def _check_cpu(cpu: object) -> None:
+    check_instance("cpu", cpu, VcpuTsc)
 
 
 def read_tsc(cpu: VcpuTsc, host_tsc: int) -> int:
@@ -94,6 +107,7 @@ def read_tsc(cpu: VcpuTsc, host_tsc: int) -> int:
     >>> read_tsc(VcpuTsc(offset=2**64 - 10), host_tsc=25)
     15
     """
+    _check_cpu(cpu)
     return guest_tsc(host_tsc, cpu.multiplier, cpu.offset, cpu.fmt)
 
 
@@ -109,6 +123,8 @@ def write_tsc(cpu: VcpuTsc, host_tsc: int, value: int) -> VcpuTsc:
     >>> read_tsc(cpu, 100), read_tsc(cpu, 150)
     (0, 50)
     """
+    _check_cpu(cpu)
+    host_tsc = check_u64("host_tsc", host_tsc)
     value = check_u64("value", value)
     new_offset = (value - scale(host_tsc, cpu.multiplier, cpu.fmt, wrap=True)) & U64_MAX
     moved = new_offset - cpu.offset
@@ -127,6 +143,7 @@ def write_tsc_adjust(cpu: VcpuTsc, host_tsc: int, value: int) -> VcpuTsc:
     >>> read_tsc(cpu, 100), cpu.tsc_adjust
     (107, 7)
     """
+    _check_cpu(cpu)
     check_u64("host_tsc", host_tsc)
     value = check_u64("value", value)
     moved = value - cpu.tsc_adjust
@@ -162,6 +179,7 @@ class TscSync:
     last_tsc_hz: int = 0
 
     def __post_init__(self) -> None:
+        check_fields(self)  # numpy ints stored as Python ints, user_set_tsc a bool
         check_int("last_tsc_hz", self.last_tsc_hz, 0, None)
         check_u64("last_tsc_write", self.last_tsc_write)
         check_int("last_tsc_nsec", self.last_tsc_nsec, 0, None)
@@ -214,6 +232,8 @@ def host_write_tsc(
     >>> m0, m1, cpu0.offset == cpu1.offset, read_tsc(cpu1, 3_150_000)
     (False, True, True, 150000)
     """
+    _check_cpu(cpu)
+    check_instance("sync", sync, TscSync)
     hz = check_hz("tsc_hz", tsc_hz)
     ns = check_int("host_ns", host_ns, 0, None)
     if ns < sync.last_tsc_nsec:

@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import exercises
-from .core import REGISTRY
+from .core import REGISTRY, U64_RANGE
 
 __all__ = [
     "CODING",
@@ -113,10 +113,10 @@ def written_forms(value: Any) -> set[str]:
         return set()
     if isinstance(value, int) and not isinstance(value, bool):
         forms = _int_forms(value)
-        if value >= 1 << 63 and value < 1 << 64:
-            forms |= _int_forms(value - (1 << 64))
+        if value >= 1 << 63 and value < U64_RANGE:
+            forms |= _int_forms(value - U64_RANGE)
         elif -(1 << 63) <= value < 0:
-            forms |= _int_forms(value + (1 << 64))
+            forms |= _int_forms(value + U64_RANGE)
         return forms
     if isinstance(value, (Fraction, float)):
         if Fraction(value).denominator == 1:

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from . import exercises
-from .core import REGISTRY, Result
+from .core import REGISTRY, SOLUTION_TAG, Result
 from .transport import ANSWER_MIME
 
 __all__ = [
@@ -228,7 +228,7 @@ def load_instructors(source: Path) -> list[Instructor]:
         for before, cell in zip([{}, *cells], cells, strict=False):
             if cell.get("cell_type") != "code":
                 continue
-            after_solution = "solution" in _tags(before)
+            after_solution = SOLUTION_TAG in _tags(before)
             for exercise, expression in check_calls(_source(cell)):
                 spot = Spot(exercise, cell.get("id"), expression)
                 if after_solution or not chosen.get(exercise, (False,))[0]:

@@ -1,6 +1,6 @@
 """Checkers of notebook 10, "Exercises: migration" (topics of chapters 06-08).
 
-The live-migration recipe is propolis's and bhyve's (see the formula sheet): the blackout is
+The live-migration recipe is propolis's and bhyve's (chapter 06): the blackout is
 measured across hosts on the wall clocks, converted to guest ticks with a 128-bit product,
 added to the exported guest TSC, and the destination computes a new multiplier and offset.
 Each exercise's numbers live in one :class:`~tscmath.exercises.core.Givens` object here; the

@@ -42,7 +42,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..conversions import NS_PER_S
-from ..errors import InvalidInput, check_hz, check_int
+from ..errors import InvalidInput, check_bool, check_hz, check_int
 
 __all__ = [
     "MAX_SLEW_PPM",
@@ -155,6 +155,9 @@ def watchdog_threshold_ns(
     >>> watchdog_threshold_ns(3_000_000_000, 14_318_180, max_skew_us=50)  # v5.14's 50 us
     200000
     """
+    for name, hz in (("cs_hz", cs_hz), ("watchdog_hz", watchdog_hz)):
+        if hz is not None:
+            check_int(name, hz, 1, _MAX_HZ)
     return uncertainty_margin_ns(cs_hz, max_skew_us) + uncertainty_margin_ns(
         watchdog_hz, max_skew_us
     )
@@ -190,7 +193,12 @@ def tsc_watchdog_enabled(
     True
     """
     count = check_int("packages", packages, 1, None)
-    if tsc_reliable or tsc_nowatchdog:
+    constant_tsc, nonstop_tsc, tsc_adjust = (
+        check_bool("constant_tsc", constant_tsc),
+        check_bool("nonstop_tsc", nonstop_tsc),
+        check_bool("tsc_adjust", tsc_adjust),
+    )
+    if check_bool("tsc_reliable", tsc_reliable) or check_bool("tsc_nowatchdog", tsc_nowatchdog):
         return False
     return not (constant_tsc and nonstop_tsc and tsc_adjust and count <= 4)
 
@@ -207,6 +215,12 @@ def kvm_clock_rating(*, constant_tsc: bool, nonstop_tsc: bool, tsc_unstable: boo
     >>> kvm_clock_rating(constant_tsc=True, nonstop_tsc=False)
     400
     """
+    for name, flag in (
+        ("constant_tsc", constant_tsc),
+        ("nonstop_tsc", nonstop_tsc),
+        ("tsc_unstable", tsc_unstable),
+    ):
+        check_bool(name, flag)
     if constant_tsc and nonstop_tsc and not tsc_unstable:
         return 299
     return KVM_CLOCK_RATING
@@ -243,7 +257,7 @@ def can_follow_frequency_error(error_ppm: Fraction | int, daemon: str) -> bool:
     >>> can_follow_frequency_error(Fraction(1879), "chronyd")
     True
     """
-    if daemon not in ("ntpd", "chronyd"):
+    if not isinstance(daemon, str) or daemon not in ("ntpd", "chronyd"):
         raise InvalidInput(f"daemon must be 'ntpd' or 'chronyd'; got {daemon!r}")
     if not isinstance(error_ppm, (int, Fraction)) or isinstance(error_ppm, bool):
         raise InvalidInput(f"error_ppm must be an int or a Fraction; got {error_ppm!r}")
@@ -282,7 +296,7 @@ def watchdog_reports(jump_ns: int, *, guest_stopped: bool = False) -> list[str]:
     []
     """
     jump = check_int("jump_ns", jump_ns, 0, None)
-    if guest_stopped:
+    if check_bool("guest_stopped", guest_stopped):
         return []
     reports = []
     if jump > SOFTLOCKUP_THRESHOLD_NS:

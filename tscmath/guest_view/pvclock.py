@@ -37,7 +37,17 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, check_hz, check_int, check_u64
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    TscMathError,
+    check_bool,
+    check_fields,
+    check_hz,
+    check_instance,
+    check_int,
+    check_u64,
+)
 
 __all__ = [
     "PVCLOCK_TSC_STABLE_BIT",
@@ -55,6 +65,7 @@ __all__ = [
     "writer_states",
     "must_retry",
     "SeqlockRead",
+    "WriterNeverFinishes",
     "read_with_retry",
     "read_without_seqlock",
     "S64_MAX",
@@ -116,12 +127,22 @@ class PvclockTimeInfo:
     flags: int = 0
 
     def __post_init__(self) -> None:
-        check_int("version", self.version, 0, U32_MAX)
-        check_u64("tsc_timestamp", self.tsc_timestamp)
-        check_u64("system_time", self.system_time)
-        check_int("tsc_to_system_mul", self.tsc_to_system_mul, 0, U32_MAX)
-        check_int("tsc_shift", self.tsc_shift, -128, 127)
-        check_int("flags", self.flags, 0, 255)
+        # Store plain Python ints: numpy scalars are accepted on input, never kept (a kept
+        # np.uint64 would make every read return np.uint64 and wrap in numpy's rules).
+        fields = {
+            "version": check_int("version", self.version, 0, U32_MAX),
+            "tsc_timestamp": check_u64("tsc_timestamp", self.tsc_timestamp),
+            "system_time": check_u64("system_time", self.system_time),
+            "tsc_to_system_mul": check_int("tsc_to_system_mul", self.tsc_to_system_mul, 0, U32_MAX),
+            "tsc_shift": check_int("tsc_shift", self.tsc_shift, -128, 127),
+            "flags": check_int("flags", self.flags, 0, 255),
+        }
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+
+def _check_info(name: str, info: object) -> PvclockTimeInfo:
+    return check_instance(name, info, PvclockTimeInfo)  # type: ignore[return-value]
 
 
 def kvm_get_time_scale(scaled_hz: int, base_hz: int) -> tuple[int, int]:
@@ -181,7 +202,7 @@ def tsc_time_scale(tsc_hz: int) -> tuple[int, int]:
     >>> tsc_time_scale(2_000_000_000)  # 0.5 ns per tick: mul = 2**31, no shift
     (0, 2147483648)
     """
-    return kvm_get_time_scale(NS_PER_S, check_hz("tsc_hz", tsc_hz))
+    return kvm_get_time_scale(NS_PER_S, check_int("tsc_hz", tsc_hz, 1, (1 << 63) - 1))
 
 
 def pvclock_scale_delta(delta: int, mul_frac: int, shift: int) -> int:
@@ -219,6 +240,7 @@ def pvclock_read_ns(info: PvclockTimeInfo, tsc: int) -> int:
     >>> pvclock_read_ns(info, 1_500)  # 1.5 us at 1 GHz
     1500
     """
+    info = _check_info("info", info)
     tsc = check_u64("tsc", tsc)
     delta = (tsc - info.tsc_timestamp) & U64_MAX
     scaled = pvclock_scale_delta(delta, info.tsc_to_system_mul, info.tsc_shift)
@@ -236,7 +258,8 @@ def pvclock_tsc_khz(info: PvclockTimeInfo) -> int:
     >>> pvclock_tsc_khz(make_time_info(2_994_374_000, 0, 0))
     2994374
     """
-    mul = check_int("tsc_to_system_mul", info.tsc_to_system_mul, 1, U32_MAX)
+    info = _check_info("info", info)
+    mul = check_int("info.tsc_to_system_mul", info.tsc_to_system_mul, 1, U32_MAX)
     khz = (1_000_000 << 32) // mul
     if info.tsc_shift < 0:
         khz = (khz << -info.tsc_shift) & U64_MAX
@@ -258,6 +281,7 @@ def rate_error(tsc_hz: int) -> Fraction:
     >>> float(rate_error(3_000_000_000)) < 0
     True
     """
+    tsc_hz = check_int("tsc_hz", tsc_hz, 1, (1 << 63) - 1)
     shift, mul = tsc_time_scale(tsc_hz)
     ns_per_tick = Fraction(mul, 1 << 32) * (Fraction(2) ** shift)
     return ns_per_tick / Fraction(NS_PER_S, tsc_hz) - 1
@@ -301,6 +325,7 @@ def host_update(
     >>> new.version, new.tsc_shift
     (6, 0)
     """
+    info = _check_info("info", info)
     version = info.version + (info.version & 1)
     shift, mul = tsc_time_scale(tsc_hz)
     return PvclockTimeInfo(
@@ -328,6 +353,8 @@ def writer_states(old: PvclockTimeInfo, new: PvclockTimeInfo) -> list[PvclockTim
     >>> [s.version for s in writer_states(old, new)]
     [3, 3, 3, 3, 3, 3, 4]
     """
+    old = _check_info("old", old)
+    new = _check_info("new", new)
     odd = (new.version - 1) & U32_MAX
     if not odd & 1:
         raise InvalidInput(f"new.version must be odd + 1 (even); got {new.version}")
@@ -360,6 +387,30 @@ class SeqlockRead:
     ns: int
     attempts: int
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ns", check_u64("ns", self.ns))
+        object.__setattr__(self, "attempts", check_int("attempts", self.attempts, 1))
+
+
+class WriterNeverFinishes(TscMathError):
+    """The page's last state has an odd ``version``: a reader would retry forever.
+
+    A real guest spins in ``pvclock_read_retry`` as long as the host leaves the version odd
+    (a host that died mid-update); the simulation stops and says so instead of hanging.
+    """
+
+
+def _check_states(states: object) -> Sequence[PvclockTimeInfo]:
+    if isinstance(states, (str, bytes)) or not isinstance(states, Sequence):
+        raise InvalidInput(
+            f"states must be a non-empty sequence of PvclockTimeInfo; got {states!r}"
+        )
+    if not states:
+        raise InvalidInput("states must hold at least one page state; got an empty sequence")
+    for i, page in enumerate(states):
+        _check_info(f"states[{i}]", page)
+    return states
+
 
 def _state(states: Sequence[PvclockTimeInfo], step: int) -> PvclockTimeInfo:
     return states[min(step, len(states) - 1)]
@@ -372,18 +423,40 @@ def read_with_retry(states: Sequence[PvclockTimeInfo], start: int, tsc: int) -> 
     attempt reads ``version`` at one step, the fields at the next, ``version`` again at the
     one after, and retries from there if :func:`must_retry` says so.
 
+    The read always ends: an attempt that starts at or after the last state sees only that
+    state, so at most ``(len(states) + 1) // 3 + 1`` attempts are made. If the last state's
+    version is odd (a writer that never finishes its update), no such attempt can succeed
+    and :class:`WriterNeverFinishes` is raised, naming the attempts made, where a real guest
+    would spin forever.
+
+    Raises
+    ------
+    WriterNeverFinishes
+        The page stays mid-update (odd version) forever after the last state.
+
     Examples
     --------
     >>> old = make_time_info(1_000_000_000, 0, 0)
     >>> new = host_update(old, tsc_timestamp=500, system_time=7_000, tsc_hz=1_000_000_000)
     >>> read_with_retry(writer_states(old, new), start=0, tsc=600)
     SeqlockRead(ns=7100, attempts=3)
+    >>> read_with_retry([PvclockTimeInfo(1, 0, 0, 1 << 31, 0)], 0, 600)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tscmath.guest_view.pvclock.WriterNeverFinishes: states[-1].version = 1 is odd: ...
     """
-    if not states:
-        raise InvalidInput("states must hold at least one page state; got an empty sequence")
+    states = _check_states(states)
     step = check_int("start", start, 0, None)
+    tsc = check_u64("tsc", tsc)
+    last = len(states) - 1
     attempts = 0
     while True:
+        if step >= last and states[last].version & 1:
+            raise WriterNeverFinishes(
+                f"states[-1].version = {states[last].version} is odd: the writer never finishes "
+                f"its update, so a reader starting at step {start} retries forever (gave up "
+                f"after {attempts} attempts; a real guest would spin)"
+            )
         attempts += 1
         before = _state(states, step).version
         ns = pvclock_read_ns(_state(states, step + 1), tsc)
@@ -403,8 +476,7 @@ def read_without_seqlock(states: Sequence[PvclockTimeInfo], step: int, tsc: int)
     >>> read_without_seqlock(writer_states(old, new), 1, tsc=600)  # new timestamp, old time
     100
     """
-    if not states:
-        raise InvalidInput("states must hold at least one page state; got an empty sequence")
+    states = _check_states(states)
     return pvclock_read_ns(_state(states, check_int("step", step, 0, None)), tsc)
 
 
@@ -464,6 +536,7 @@ class MasterClock:
     kernel_ns: int
 
     def __post_init__(self) -> None:
+        check_fields(self)  # numpy ints stored as Python ints
         check_u64("host_tsc", self.host_tsc)
         check_u64("kernel_ns", self.kernel_ns)
 
@@ -490,10 +563,10 @@ def use_master_clock(
     False
     """
     return (
-        bool(host_clocksource_tsc)
-        and bool(vcpus_matched)
-        and not backwards_tsc_observed
-        and not boot_vcpu_runs_old_kvmclock
+        check_bool("host_clocksource_tsc", host_clocksource_tsc)
+        and check_bool("vcpus_matched", vcpus_matched)
+        and not check_bool("backwards_tsc_observed", backwards_tsc_observed)
+        and not check_bool("boot_vcpu_runs_old_kvmclock", boot_vcpu_runs_old_kvmclock)
     )
 
 
@@ -524,6 +597,8 @@ def guest_time_update(
     >>> new.system_time, new.flags == PVCLOCK_TSC_STABLE_BIT, new.version
     (1000000000, True, 4)
     """
+    info = _check_info("info", info)
+    master_clock = check_bool("master_clock", master_clock)
     shift, mul = tsc_time_scale_khz(tsc_khz)
     system_time = (
         check_int("kernel_ns", kernel_ns, 0, U64_MAX)
@@ -555,6 +630,7 @@ def vdso_read_ns(info: PvclockTimeInfo, tsc: int) -> int | None:
     >>> vdso_read_ns(page, 1_500), vdso_read_ns(replace(page, flags=0), 1_500)
     (1500, None)
     """
+    info = _check_info("info", info)
     if not info.flags & PVCLOCK_TSC_STABLE_BIT:
         return None
     return pvclock_read_ns(info, tsc) & S64_MAX
@@ -585,7 +661,7 @@ def monotonic_read(
     ns = check_u64("ns", ns)
     last = check_u64("last_value", last_value)
     flags = check_int("flags", flags, 0, 255)
-    if stable_bit_trusted and flags & PVCLOCK_TSC_STABLE_BIT:
+    if check_bool("stable_bit_trusted", stable_bit_trusted) and flags & PVCLOCK_TSC_STABLE_BIT:
         return ns, last
     if ns <= last:
         return last, last

@@ -60,9 +60,18 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..conversions import NS_PER_S, ns_to_ticks
-from ..errors import U64_MAX, InvalidInput, TscMathError, check_int, check_u64
+from ..errors import (
+    U64_MAX,
+    CheckedEnumType,
+    InvalidInput,
+    TscMathError,
+    check_bool,
+    check_fields,
+    check_int,
+    check_u64,
+)
 from ..formats import AMD_SVM, FixedPointFormat
-from ..scaling import check_multiplier, scale
+from ..scaling import scale
 from .hosts import I64_MAX, MAX_HZ, Host, check_i64
 from .vm import Vm, anchor_vm, check_guest_frequency
 
@@ -88,7 +97,7 @@ class TimeDataFromFuture(InvalidInput):
     """
 
 
-class LocalLeg(Enum):
+class LocalLeg(Enum, metaclass=CheckedEnumType):
     """How the kernel import counts the local leg (destination snapshot -> write).
 
     ``BHYVE``: as illumos bhyve's ``vmm_data_write_vmm_time`` does at commit 09ea9c53: the
@@ -164,11 +173,17 @@ def local_leg_ticks(
     if leg is LocalLeg.INTENDED:
         return ns_to_ticks(delta, guest_hz)
     host_ticks = ns_to_ticks(delta, host_hz)
+    if host_ticks > U64_MAX:
+        raise InvalidInput(
+            f"delta_ns = {delta} at host_hz = {host_hz} is {host_ticks} host ticks, more than a "
+            "u64 holds (2**64 - 1)"
+        )
     if prior_mult is None:
         return host_ticks
     if not isinstance(fmt, FixedPointFormat):
         raise InvalidInput(f"fmt must be a FixedPointFormat; got {fmt!r}")
-    return scale(host_ticks, check_multiplier(prior_mult, fmt), fmt, wrap=True)
+    mult = check_int(f"prior_mult ({fmt.name})", prior_mult, 1, fmt.max_multiplier)
+    return scale(host_ticks, mult, fmt, wrap=True)
 
 
 class TimeAdjustOverflow(TscMathError):
@@ -229,6 +244,9 @@ class AdjustedTimeData:
     migrate_delta_negative: bool
     guest_tsc_delta: int
     boot_hrtime_delta: int
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     @property
     def clamped(self) -> bool:
@@ -405,6 +423,9 @@ def import_time_data(
         raise InvalidInput(f"data must be a VmTimeData; got {data!r}")
     if not isinstance(host, Host):
         raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_bool("enforce_limits", enforce_limits)
+    check_bool("use_scaling", use_scaling)
+    true_ns_of_write = check_i64("true_ns_of_write", true_ns_of_write)
     leg = as_local_leg(local_leg)
     if use_scaling:
         check_guest_frequency(data.guest_freq, host, enforce_limits=enforce_limits)
@@ -418,14 +439,20 @@ def import_time_data(
             )
     if prior_mult is not None and host.fmt is None:
         raise InvalidInput(f"prior_mult = {prior_mult}: host {host.name} cannot scale")
-    leg_ticks = local_leg_ticks(
-        now_hrtime - data.hrtime,
-        data.guest_freq,
-        host.tsc_hz,
-        leg,
-        prior_mult=prior_mult,
-        fmt=host.fmt or AMD_SVM,
-    )
+    try:
+        leg_ticks = local_leg_ticks(
+            now_hrtime - data.hrtime,
+            data.guest_freq,
+            host.tsc_hz,
+            leg,
+            prior_mult=prior_mult,
+            fmt=host.fmt or AMD_SVM,
+        )
+    except TscMathError as exc:
+        raise type(exc)(
+            f"the local leg, from data.hrtime to the write at true_ns_of_write = "
+            f"{true_ns_of_write}: {exc}"
+        ) from None
     base = (data.guest_tsc + leg_ticks) & U64_MAX
     if boot_ns is None:
         boot_ns = host.boot_ns + data.boot_hrtime

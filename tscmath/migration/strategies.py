@@ -40,7 +40,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..errors import InvalidInput, check_int
+from ..errors import (
+    I64_MAX,
+    CheckedEnumType,
+    InvalidInput,
+    check_bool,
+    check_fields,
+    check_i64,
+    check_int,
+)
 from .hosts import Host
 from .protocol import (
     AdjustedTimeData,
@@ -55,7 +63,7 @@ from .vm import Vm, anchor_vm
 __all__ = ["Strategy", "MigrationOutcome", "as_strategy", "migrate"]
 
 
-class Strategy(Enum):
+class Strategy(Enum, metaclass=CheckedEnumType):
     """How a hypervisor carries the guest's TSC across a migration.
 
     Each member's value is its short human label; ``.label`` and ``.description`` are for
@@ -184,6 +192,21 @@ class MigrationOutcome:
     exported: VmTimeData
     adjusted: AdjustedTimeData | None
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        check_i64("pause_ns", self.pause_ns)
+        check_int(
+            f"blackout_ns (with pause_ns = {self.pause_ns}, up to 2**63 - 1 - pause_ns)",
+            self.blackout_ns,
+            0,
+            I64_MAX - self.pause_ns,
+        )
+        if self.resume_ns != self.pause_ns + self.blackout_ns:
+            raise InvalidInput(
+                f"resume_ns must be pause_ns + blackout_ns = {self.pause_ns + self.blackout_ns}; "
+                f"got {self.resume_ns}"
+            )
+
     @property
     def dst(self) -> Host:
         """The destination host."""
@@ -253,8 +276,14 @@ def migrate(
     if not isinstance(dst, Host):
         raise InvalidInput(f"dst must be a Host; got {dst!r}")
     strategy = as_strategy(strategy)
-    pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, None)
-    blackout_ns = check_int("blackout_ns", blackout_ns, 0, None)
+    enforce_limits = check_bool("enforce_limits", enforce_limits)
+    pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, I64_MAX)
+    blackout_ns = check_int(
+        f"blackout_ns (with pause_ns = {pause_ns}, up to 2**63 - 1 - pause_ns)",
+        blackout_ns,
+        0,
+        I64_MAX - pause_ns,
+    )
     write_delay_ns = check_int("write_delay_ns", write_delay_ns, 0, blackout_ns)
     resume_ns = pause_ns + blackout_ns
     exported = export_time_data(vm, pause_ns)
