@@ -34,12 +34,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 from tscmath.migration.strategies import Strategy  # noqa: E402
 from tscmath.playground._clockface import format_duration_ns, hand_angles  # noqa: E402
 from tscmath.playground.app import Playground  # noqa: E402
-from tscmath.playground.state import (  # noqa: E402
+from tscmath.playground.session import evaluate  # noqa: E402
+from tscmath.playground.settings import (  # noqa: E402
     GUEST_BOOT_NS,
     MAX_HOPS,
     N_SAMPLES,
     Settings,
-    evaluate,
 )
 from tscmath.plotting import PALETTE, apply_style  # noqa: E402
 
@@ -79,6 +79,8 @@ def random_case(rng: random.Random) -> tuple[Settings, tuple[int, ...]]:
 
 
 def _dial(ax, ns: int, title: str, lines: list[str], color: str) -> None:
+    # The baseline's own matplotlib clock: what the app would cost drawn the interact way
+    # (kept here on purpose as the thing measured against; the app draws SVG clocks).
     ax.set_xlim(-1.2, 1.2)
     ax.set_ylim(-1.9, 1.3)
     ax.set_aspect("equal")
@@ -104,7 +106,7 @@ def baseline_update(settings: Settings, hops: tuple[int, ...], frame: int) -> by
     else:
         grid = fig.add_gridspec(2, 5, height_ratios=[1.2, 1])
         i = frame
-        rel = int(view.rel_ns[i])
+        rel = view.rel_ns[i]
         _dial(fig.add_subplot(grid[0, 0]), rel, "True", [format_duration_ns(rel)], PALETTE[6])
         for k, host in enumerate(view.scenario.hosts):
             up = host.hrtime_at(GUEST_BOOT_NS + rel)
@@ -112,18 +114,19 @@ def baseline_update(settings: Settings, hops: tuple[int, ...], frame: int) -> by
                 fig.add_subplot(grid[0, 1 + k]),
                 up,
                 f"Host {host.name}",
-                [f"TSC {int(view.host_tsc[k][i])}"],
+                [f"TSC {view.host_tsc_at(k, i)}"],
                 PALETTE[k],
             )
         _dial(
             fig.add_subplot(grid[0, 4]),
-            int(view.guest_ns[i]),
+            view.guest_ns[i],
             "Guest",
-            [f"TSC {int(view.guest_tsc[i])}", f"err {int(view.error_ns[i])} ns"],
+            [f"TSC {view.guest_tsc[i]}", f"err {view.error_ns[i]} ns"],
             PALETTE[4],
         )
         ax = fig.add_subplot(grid[1, :])
-        ax.plot(view.rel_ns[: i + 1] / 1e9, view.error_ns[: i + 1] / 1e6, label="guest error")
+        seconds = [t / 1e9 for t in view.rel_ns[: i + 1]]  # floats for drawing only
+        ax.plot(seconds, [e / 1e6 for e in view.error_ns[: i + 1]], label="guest error")
         for m in view.markers:
             ax.axvspan(m.pause_ns / 1e9, m.resume_ns / 1e9, color="#999999", alpha=0.3)
         ax.axvline(view.rel_ns[i] / 1e9, color="k")

@@ -1,10 +1,12 @@
 """Sphinx configuration of the static site (built by ``tools/build_site.py``, i.e. ``make site``).
 
-The documents themselves are staged by ``tools/build_site.py`` into ``build/site-src`` (this
-landing page plus copies of ``notebooks/*.ipynb``); this file is the configuration directory
-(``sphinx-build -c site``). Everything the pages load is served from the site itself: MathJax,
-RequireJS and the ipywidgets HTML manager come from the pinned npm packages in
-``site/package.json``, copied by ``tools/build_site.py`` into ``build/site-assets``.
+The documents are ``site/index.md`` (the landing page, whose toctrees are the table of
+contents) and ``notebooks/*.ipynb``, copied unchanged into ``build/site-src``; this file is the
+configuration directory (``sphinx-build -c site``). Solutions are folded by the tags they carry
+in the source notebooks (``hide-cell``; the prompt comes from the cell's ``mystnb`` metadata).
+Everything the pages load is served from the site itself: MathJax, RequireJS and the ipywidgets
+HTML manager come from the pinned npm packages in ``site/package.json``, copied by
+``tools/build_site.py`` into ``build/site-assets``.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # Folder of local JavaScript prepared by tools/build_site.py; its content is copied into
 # _static/ of the site, under a sub-folder ("offline/") so the theme does not inject it.
 ASSETS = Path(os.environ.get("TSCMATH_SITE_ASSETS", ROOT / "build" / "site-assets"))
+# The live playground's files (Pyodide, the tscmath wheel, the page script), staged by
+# tools/site_pyodide.py; also served under _static/offline/.
+LIVE = Path(os.environ.get("TSCMATH_SITE_LIVE", ROOT / "build" / "site-live"))
 # jupyter-cache database of executed notebooks (kept between builds: unchanged is fast).
 CACHE = Path(os.environ.get("TSCMATH_SITE_CACHE", ROOT / "build" / "site-cache"))
 
 project = "Virtualizing Time"
-author = "The Virtualizing Time authors"
-copyright = "the Virtualizing Time authors, MIT licence"  # noqa: A001 (Sphinx name)
+author = "Virtualizing Time contributors"
+copyright = "2026, Virtualizing Time contributors, MIT licence (LICENSE)"  # noqa: A001 (Sphinx name)
 
 # sources_ext (this folder) ends every notebook page with its linked "Sources" list.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,6 +53,11 @@ nb_merge_streams = True
 # text/markdown outputs (e.g. tscmath.symbolic derivations) are parsed as MyST, so their
 # $...$ and $$...$$ math is typeset (plain CommonMark would leave the dollars raw).
 nb_render_markdown_format = "myst"
+# An output that offers text/html beside a widget view shows its HTML here: chapter 07's
+# Playground and Calculator offer the live page (plain HTML controls run by Pyodide in the
+# reader's browser), where a widget would only be a still picture without a kernel.
+# JupyterLab still shows the widget. (Lower numbers win; widget views are 10.)
+nb_mime_priority_overrides = [("html", "text/html", 5)]
 # Widgets (rendered at their saved state on the static page) use local RequireJS and the
 # local embed bundle; no CDN for third-party widget modules either.
 nb_ipywidgets_js = {
@@ -74,7 +84,13 @@ mathjax3_config = {
 html_theme = "sphinx_book_theme"
 html_title = "Virtualizing Time"
 html_favicon = "favicon.svg"
-html_static_path = [str(ASSETS), str(Path(sphinx_togglebutton.__file__).parent / "_static")]
+html_static_path = [
+    str(ASSETS),
+    str(LIVE),
+    str(Path(sphinx_togglebutton.__file__).parent / "_static"),
+    str(Path(__file__).resolve().parent / "static"),  # reading.css
+]
+html_css_files = ["reading.css"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

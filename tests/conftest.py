@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -21,6 +22,17 @@ BROWSER_ARGS = [
     "--disable-dev-shm-usage",
 ]
 """Chromium flags for headless runs as root on a machine with no network but the registries."""
+
+
+settings.register_profile("check", max_examples=20)
+"""``make check`` runs ``pytest --hypothesis-profile=check``: a fifth of the examples."""
+
+
+def examples(full: int) -> int:
+    """How many examples a property test runs: ``full`` under the default profile (``make test``),
+    scaled down with the profile's ``max_examples`` (a fifth under ``make check``), at least 10.
+    """
+    return max(10, full * settings.default.max_examples // 100)
 
 
 def notebook_paths() -> list[Path]:

@@ -1,21 +1,23 @@
 """Build the static HTML site of the collection into build/site (run by ``make site``).
 
-Steps, each skipped when its result is already up to date, so an unchanged rebuild is fast:
+The site is plain Sphinx + myst-nb, configured in ``site/conf.py``: the table of contents is
+the toctree of ``site/index.md`` and the exercise solutions are folded by their own tags in
+the source notebooks (``hide-cell``, with a "Show the solution" prompt in the cell metadata).
+This script only does what configuration cannot, each step skipped when already up to date:
 
 1. ``npm ci`` in ``site/`` when ``site/node_modules`` lacks the pinned MathJax, RequireJS or
-   ipywidgets HTML manager (versions locked in ``site/package-lock.json``).
+   ipywidgets HTML manager (``site/package-lock.json``): Sphinx and myst-nb would load them
+   from CDNs, and the site must work with no network.
 2. Copy the few files the pages load from those packages into ``build/site-assets/offline``
-   (served as ``_static/offline``): the site makes no request outside itself.
-3. Stage the documents into ``build/site-src``: the landing page ``site/index.md`` with the
-   table of contents of ``notebooks/*.ipynb`` (in file-name order, exercises in their own
-   section) and a copy of every notebook, in which cells tagged ``solution`` are folded
-   (code cells get ``hide-cell`` and a "Show the solution" prompt; Markdown cells are wrapped
-   in a collapsed "Solution" dropdown). The source notebooks are never touched. Files whose
-   content did not change keep their time stamp, so Sphinx does not read them again.
-4. ``sphinx-build -W --keep-going`` with the configuration in ``site/conf.py``: the notebooks
-   are executed through jupyter-cache (``build/site-cache``); a failing cell or any warning
-   fails the build. The cache is dropped when ``tscmath``, the lock or the Python changes,
-   because outputs depend on them.
+   (served as ``_static/offline``): 14 MB of the packages' 42 MB, where a whole package in
+   ``html_static_path`` would ship every MathJax variant; the sub-folder keeps the theme from
+   injecting them into every page (``site/conf.py``).
+3. Stage ``site/index.md`` and ``notebooks/`` verbatim into ``build/site-src``: Sphinx reads
+   one source folder, and ``notebooks/`` (what JupyterLab shows) holds only the chapters.
+4. Drop the execution cache when what outputs depend on besides the code cells changed
+   (``tscmath``, the lock, the Python): jupyter-cache keys a notebook on its code alone.
+5. ``sphinx-build -W --keep-going``: a failing cell or any warning fails the build.
+6. Check that no page would load anything from outside the site.
 
 Usage: ``python tools/build_site.py [--out DIR] [--fresh]``.
 """
@@ -64,13 +66,8 @@ VENDORED: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("embed-amd.js", "*.woff", "*.woff2", "*.ttf", "*.eot", "*.svg"),
     ),
 }
-SOLUTION_TAG = "solution"
 EXECUTION_EPOCH = 2
 """Bump when the way notebooks are executed changes: the next build executes them again."""
-SOLUTION_PROMPTS = {
-    "code_prompt_show": "Show the solution",
-    "code_prompt_hide": "Hide the solution",
-}
 # sphinx-build, minus a 5 s import: nbformat's validator imports jsonschema, whose format
 # checkers import rfc3987_syntax (compiles ~40 grammars at import) only to check "iri"
 # strings, a format no notebook schema uses. Marking it absent makes jsonschema skip it.
@@ -78,7 +75,6 @@ SPHINX_LAUNCHER = (
     "import sys; sys.modules['rfc3987_syntax'] = None; "
     "from sphinx.cmd.build import main; sys.exit(main(sys.argv[1:]))"
 )
-CHAPTERS_MARKER = "<!-- chapters -->"
 
 
 def _log(message: str) -> None:
@@ -106,28 +102,22 @@ def ensure_node_modules() -> None:
     subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=SITE, check=True)
 
 
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` unless ``path`` already holds it (keeps the time stamp). True if written."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return True
+def _sync_tree(wanted: dict[Path, Path], root: Path) -> None:
+    """Make ``root`` hold exactly ``wanted`` (relative path -> source file).
 
-
-def _sync_tree(wanted: dict[Path, bytes | Path], root: Path) -> None:
-    """Make ``root`` hold exactly ``wanted`` (relative path -> bytes or source file)."""
-    for rel, content in wanted.items():
+    A file whose size and time stamp already match is left alone, so Sphinx does not read an
+    unchanged document again.
+    """
+    for rel, source in wanted.items():
         dest = root / rel
-        if isinstance(content, Path):
-            stat = content.stat()
-            if dest.exists() and dest.stat().st_size == stat.st_size:
-                if dest.stat().st_mtime_ns == stat.st_mtime_ns:
-                    continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(content, dest)
-        else:
-            _write_if_changed(dest, content)
+        stat = source.stat()
+        if dest.exists() and (dest.stat().st_size, dest.stat().st_mtime_ns) == (
+            stat.st_size,
+            stat.st_mtime_ns,
+        ):
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, dest)
     if root.exists():
         for path in sorted(root.rglob("*"), reverse=True):
             rel = path.relative_to(root)
@@ -139,7 +129,7 @@ def _sync_tree(wanted: dict[Path, bytes | Path], root: Path) -> None:
 
 def stage_assets(assets: Path = ASSETS) -> None:
     """Copy the JavaScript (and its fonts) the pages load into ``assets``/offline."""
-    wanted: dict[Path, bytes | Path] = {}
+    wanted: dict[Path, Path] = {}
     for package, (name, base, patterns) in VENDORED.items():
         pkg_dir = NODE_MODULES / package
         src = pkg_dir / base
@@ -154,86 +144,26 @@ def stage_assets(assets: Path = ASSETS) -> None:
     _sync_tree(wanted, assets)
 
 
-def _fence_for(text: str) -> str:
-    """A backtick fence longer than any backtick run inside ``text``."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    return "`" * max(3, longest + 1)
-
-
-def fold_solutions(nb: dict) -> dict:
-    """Fold the cells tagged ``solution`` (in place; returns ``nb``).
-
-    >>> nb = {"cells": [
-    ...     {"cell_type": "code", "source": "x = 1", "metadata": {"tags": ["solution"]}},
-    ...     {"cell_type": "markdown", "source": "It is `1`.", "metadata": {"tags": ["solution"]}},
-    ...     {"cell_type": "markdown", "source": "Question", "metadata": {}}]}
-    >>> cells = fold_solutions(nb)["cells"]
-    >>> cells[0]["metadata"]["tags"]
-    ['solution', 'hide-cell']
-    >>> cells[0]["metadata"]["mystnb"]["code_prompt_show"]
-    'Show the solution'
-    >>> print(cells[1]["source"])
-    ```{admonition} Solution
-    :class: dropdown
-    It is `1`.
-    ```
-    >>> cells[2]["source"]
-    'Question'
-    """
-    for cell in nb["cells"]:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if SOLUTION_TAG not in tags:
-            continue
-        if cell["cell_type"] == "code":
-            if "hide-cell" not in tags:
-                cell["metadata"]["tags"] = [*tags, "hide-cell"]
-            cell["metadata"].setdefault("mystnb", {}).update(SOLUTION_PROMPTS)
-        elif cell["cell_type"] == "markdown":
-            source = cell["source"]
-            text = "".join(source) if isinstance(source, list) else source
-            fence = _fence_for(text)
-            cell["source"] = (
-                f"{fence}{{admonition}} Solution\n:class: dropdown\n{text.rstrip()}\n{fence}"
-            )
-    return nb
-
-
 def notebook_paths(notebooks: Path = NOTEBOOKS) -> list[Path]:
     """Every notebook of the collection, in chapter order (same rule as tests/conftest.py)."""
     return sorted(notebooks.glob("*.ipynb"))
 
 
-def toc_markdown(notebooks: list[Path]) -> str:
-    """The landing page's tables of contents: chapters, then exercises, in file-name order."""
-    exercises = [nb for nb in notebooks if "exercise" in nb.stem.lower()]
-    chapters = [nb for nb in notebooks if nb not in exercises]
-    parts = []
-    for caption, group in (("Chapters", chapters), ("Exercises", exercises)):
-        if group:
-            entries = "\n".join(nb.stem for nb in group)
-            parts.append(f"```{{toctree}}\n:caption: {caption}\n:maxdepth: 1\n\n{entries}\n```\n")
-    return "\n".join(parts)
+def stage_documents(notebooks_dir: Path, index: Path, src: Path) -> None:
+    """Make ``src`` a verbatim copy of ``index`` (as index.md) and of ``notebooks_dir``.
 
-
-def stage_documents(notebooks_dir: Path, src: Path) -> None:
-    """Write ``src``: the landing page with its TOC and the (folded) notebooks."""
-    notebooks = notebook_paths(notebooks_dir)
-    index = (SITE / "index.md").read_text(encoding="utf-8")
-    if CHAPTERS_MARKER not in index:
-        sys.exit(f"build_site: site/index.md lacks the marker {CHAPTERS_MARKER}")
-    index = index.replace(CHAPTERS_MARKER, toc_markdown(notebooks))
-    wanted: dict[Path, bytes | Path] = {Path("index.md"): index.encode()}
-    for path in notebooks:
-        nb = fold_solutions(json.loads(path.read_text(encoding="utf-8")))
-        wanted[Path(path.name)] = (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode()
-    # Files the notebooks may read or show (images, data), but no other documents.
+    Sphinx reads its documents from one folder, while the landing page lives in ``site/`` so
+    that ``notebooks/`` (what JupyterLab shows a reader) holds only what a reader opens: the
+    chapters, the glossary and the references (Markdown pages, listed in the toctree like the
+    chapters), and their figures. Nothing is rewritten on the way: the table of contents is
+    the toctree in ``site/index.md`` and the solutions are folded by their own tags
+    (``hide-cell``) in the source notebooks.
+    """
+    wanted: dict[Path, Path] = {Path("index.md"): index}
     for path in notebooks_dir.rglob("*"):
         rel = path.relative_to(notebooks_dir)
-        if (
-            path.is_file()
-            and path.suffix not in {".ipynb", ".md", ".rst"}
-            and not any(p.startswith(".") or p == "__pycache__" for p in rel.parts)
-        ):
+        hidden = any(p.startswith(".") or p == "__pycache__" for p in rel.parts)
+        if path.is_file() and not hidden:
             wanted[rel] = path
     _sync_tree(wanted, src)
 
@@ -291,10 +221,14 @@ def build(
     out: Path = OUT,
     *,
     notebooks: Path = NOTEBOOKS,
+    index: Path = SITE / "index.md",
     fresh: bool = False,
     quiet: bool = False,
 ) -> Path:
     """Build the site of ``notebooks`` into ``out``; return the path of its landing page.
+
+    ``index`` is the landing page; its toctree must name every notebook (Sphinx warns, and
+    the build fails, about a document in no toctree).
 
     The staging folder, doctrees, execution cache and input stamp sit beside ``out``
     (``<out>-src``, ``<out>-doctrees``, ``<out>-cache``, ``<out>-inputs.sha256``), so
@@ -311,7 +245,8 @@ def build(
                 path.unlink()
     ensure_node_modules()
     stage_assets(ASSETS)
-    stage_documents(notebooks.resolve(), src)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "site_pyodide.py")], check=True)
+    stage_documents(notebooks.resolve(), index.resolve(), src)
     drop_stale_cache(cache, doctrees, stamp)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -341,12 +276,17 @@ def main(argv: list[str] | None = None) -> None:
         "--notebooks", type=Path, default=NOTEBOOKS, help="folder of *.ipynb (notebooks/)"
     )
     parser.add_argument(
+        "--index", type=Path, default=SITE / "index.md", help="landing page (site/index.md)"
+    )
+    parser.add_argument(
         "--fresh", action="store_true", help="drop every cache first (a cold build)"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    index = build(args.out, notebooks=args.notebooks, fresh=args.fresh, quiet=args.quiet)
+    index = build(
+        args.out, notebooks=args.notebooks, index=args.index, fresh=args.fresh, quiet=args.quiet
+    )
     _log(f"site built in {time.perf_counter() - start:.1f} s: open {index}")
 
 

@@ -4,10 +4,11 @@ The notebooks in notebooks/ are the instructor edition and the one source of tru
 to an exercise sits in a cell tagged ``solution`` (cell metadata ``tags``), followed by a check
 cell that calls ``tscmath.exercises.check``. The student edition is the same notebook with
 
-* each solution code cell replaced by a stub that still runs: every name the solution assigns
-  at top level becomes ``name = ...`` and every function keeps its signature and docstring
-  with the body ``raise NotImplementedError(...)``; imports and working are dropped. The check
-  cells then say "not answered yet" instead of failing with a NameError;
+* each solution code cell replaced by a stub that still runs: every name the solution binds
+  (also inside ``if``/``for``/``with``, by walrus, unpacking or ``class``, under ``%%time``)
+  becomes ``name = ...``, every function keeps its signature and docstring with the body
+  ``raise NotImplementedError(...)``, imports stay, the working goes. The check cells then say
+  "not answered yet" instead of failing with a NameError;
 * each solution Markdown cell replaced by "Your answer here";
 * every output and execution count cleared; check cells and all other cells kept as they are.
 
@@ -16,7 +17,8 @@ for self-study, not graded. ``--no-details`` removes them (for a quiz).
 
 Usage::
 
-    python tools/make_student.py [--out build/student] [--no-details] [NOTEBOOK ...]
+    python tools/make_student.py [--out build/student] [--no-details] [--keep-existing]
+                                 [NOTEBOOK ...]
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from pathlib import Path
 
 import nbformat
 
+from tscmath.exercises.core import SOLUTION_TAG  # the one home of the tag
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_OUT = ROOT / "build" / "student"
-SOLUTION_TAG = "solution"
 ANSWER_MARK = "# YOUR ANSWER HERE: replace ... with your answer"
 CODE_MARK = "# YOUR CODE HERE: write the body of the function below"
 MARKDOWN_STUB = "**Your answer here.** (Double-click this cell and write your answer.)"
@@ -44,25 +47,111 @@ BANNER = (
 DETAILS = re.compile(r"<details>.*?</details>\s*", flags=re.S | re.I)
 
 
+def cell_tags(cell: dict) -> list[str]:
+    """The cell's tags as a list of strings, whatever the metadata holds.
+
+    ``metadata`` or ``tags`` may be missing or null, ``tags`` may be one string, and a tag
+    may be a number: none of that is an error, and only string tags count.
+
+    Examples
+    --------
+    >>> cell_tags({"metadata": {"tags": ["solution", 3, None]}})
+    ['solution']
+    >>> cell_tags({"metadata": None}), cell_tags({"metadata": {"tags": "nosolution"}})
+    ([], ['nosolution'])
+    """
+    metadata = cell.get("metadata") or {}
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    if isinstance(tags, str):
+        tags = [tags]
+    if not isinstance(tags, (list, tuple)):
+        return []
+    return [tag for tag in tags if isinstance(tag, str)]
+
+
 def is_solution(cell: dict) -> bool:
-    """True when the cell is tagged ``solution``."""
-    return SOLUTION_TAG in cell.get("metadata", {}).get("tags", [])
+    """True when the cell carries the tag ``solution`` exactly (not ``nosolution``)."""
+    return SOLUTION_TAG in cell_tags(cell)
 
 
-def _assigned_names(node: ast.stmt) -> list[str]:
-    targets: list[ast.expr] = []
-    if isinstance(node, ast.Assign):
-        targets = list(node.targets)
-    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        targets = [node.target]
+def _target_names(target: ast.expr) -> list[str]:
+    """Names bound by an assignment target (tuples, lists and starred parts included)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for elt in target.elts for name in _target_names(elt)]
+    return []  # attributes and subscripts bind no new name
+
+
+def _walrus_names(node: ast.AST) -> list[str]:
+    """Names bound by ``:=`` in an expression (also inside comprehensions, not in lambdas)."""
     names: list[str] = []
-    while targets:
-        target = targets.pop(0)
-        if isinstance(target, ast.Name):
-            names.append(target.id)
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            targets[:0] = list(target.elts)
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Lambda):
+            continue
+        if isinstance(current, ast.NamedExpr):
+            names += _target_names(current.target)
+        stack.extend(reversed(list(ast.iter_child_nodes(current))))
     return names
+
+
+def bound_names(statements: list[ast.stmt]) -> list[str]:
+    """Every name the statements bind in their own scope, in order of first binding.
+
+    Follows ``if``/``for``/``while``/``with``/``try``/``match`` blocks, counts ``for`` and
+    ``with ... as`` targets, walrus expressions, starred unpacking, imports and classes and
+    functions by name; does not enter function or class bodies.
+
+    Examples
+    --------
+    >>> bound_names(ast.parse("if True:\\n    a = 1\\nfor b in []: pass\\n*c, d = 1, 2").body)
+    ['a', 'b', 'c', 'd']
+    >>> bound_names(ast.parse("import numpy as np\\nclass K: x = 1\\n(e := 3)").body)
+    ['np', 'K', 'e']
+    """
+    names: list[str] = []
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [a.asname or a.name.split(".")[0] for a in node.names if a.name != "*"]
+            continue
+        if isinstance(node, ast.Assign):
+            names += [n for target in node.targets for n in _target_names(target)]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            names += _target_names(node.target)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            names += _target_names(node.target)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    names += _target_names(item.optional_vars)
+        for field in ("value", "test", "iter", "subject", "items", "targets", "target"):
+            part = getattr(node, field, None)
+            for piece in part if isinstance(part, list) else [part]:
+                if isinstance(piece, ast.AST):
+                    names += _walrus_names(piece)
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            for handler in node.handlers:
+                if handler.name:
+                    names.append(handler.name)
+                names += bound_names(handler.body)
+        if hasattr(ast, "Match") and isinstance(node, ast.Match):
+            for case in node.cases:
+                names += [
+                    n.name
+                    for n in ast.walk(case.pattern)
+                    if isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name
+                ]
+                names += bound_names(case.body)
+        for block in ("body", "orelse", "finalbody"):
+            names += bound_names(getattr(node, block, None) or [])
+    return list(dict.fromkeys(names))
 
 
 def _function_stub(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> list[str]:
@@ -83,30 +172,68 @@ def _function_stub(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str
     return header + [f'{indent}raise NotImplementedError("your code here")']
 
 
+def python_source(source: str) -> str:
+    """The cell's source with IPython syntax made plain Python, lines kept in place.
+
+    A first line ``%%time`` (any cell magic) goes; ``%time x = 1`` keeps its statement; other
+    line magics and ``!shell`` lines become ``pass``.
+
+    Examples
+    --------
+    >>> print(python_source("%%time\\n%time x = 1\\n!ls"))
+    <BLANKLINE>
+    x = 1
+    pass
+    """
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        lines[0] = ""
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        magic = re.match(r"%{1,2}(time|timeit|prun|capture)\b(\s+-\S+)*\s+(?=\S)", stripped)
+        if magic:
+            line = indent + stripped[magic.end() :]
+        elif stripped.startswith(("%", "!")):
+            line = indent + "pass"
+        out.append(line)
+    return "\n".join(out)
+
+
 def stub_for_code(source: str) -> str:
     """The student's version of a solution code cell (runs without error, answers nothing).
+
+    Every name the solution binds becomes ``name = ...``; a function keeps its signature and
+    docstring and raises ``NotImplementedError``; imports stay (they are tools, not answers).
 
     Examples
     --------
     >>> print(stub_for_code("import math\\nx = math.pi\\nanswer = x * 2"))
     # YOUR ANSWER HERE: replace ... with your answer
+    import math
     x = ...
     answer = ...
     """
+    python = python_source(source)
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(python)
     except SyntaxError:
         return ANSWER_MARK
-    lines = source.splitlines()
+    lines = python.splitlines()
     out: list[str] = []
     has_function = False
     seen: set[str] = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             has_function = True
+            seen.add(node.name)
             out += _function_stub(node, lines)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.append(ast.unparse(node))
+            seen.update(bound_names([node]))
         else:
-            for name in _assigned_names(node):
+            for name in bound_names([node]):
                 if name not in seen:
                     seen.add(name)
                     out.append(f"{name} = ...")
@@ -135,24 +262,37 @@ def student_notebook(nb: nbformat.NotebookNode, *, keep_details: bool = True) ->
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-        cell.get("metadata", {}).pop("execution", None)
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = {}
+        cell["metadata"].pop("execution", None)
+        if "tags" in cell["metadata"]:
+            cell["metadata"]["tags"] = cell_tags(cell)
     if solutions:
         student.cells.insert(0, nbformat.v4.new_markdown_cell(BANNER))
-        # Cell ids must stay unique; nbformat gives the new cell a fresh random id: make it fixed.
-        student.cells[0]["id"] = "student-edition-banner"
+        # Cell ids exist from nbformat 4.5 on; nbformat gives the new cell a random id: fix it,
+        # or drop it for an older notebook, where an id makes the file invalid.
+        if (student.nbformat, student.nbformat_minor) >= (4, 5):
+            student.cells[0]["id"] = "student-edition-banner"
+        else:
+            student.cells[0].pop("id", None)
     return student, solutions
 
 
 def write_student_edition(
-    sources: list[Path], out: Path, *, keep_details: bool = True
+    sources: list[Path], out: Path, *, keep_details: bool = True, keep_existing: bool = False
 ) -> list[tuple[Path, int]]:
-    """Write every notebook's student edition into ``out``; return ``[(path, solutions)]``."""
+    """Write every notebook's student edition into ``out``; return ``[(path, solutions)]``.
+
+    With ``keep_existing`` a notebook already in ``out`` (a student's work) is left alone.
+    """
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for path in sources:
+        target = out / path.name
+        if keep_existing and target.exists():
+            continue
         nb = nbformat.read(path, as_version=4)
         student, solutions = student_notebook(nb, keep_details=keep_details)
-        target = out / path.name
         nbformat.write(student, target)
         written.append((target, solutions))
     # Images and data files the notebooks refer to travel with them.
@@ -178,9 +318,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help='remove the <details> answers of "Check your understanding"',
     )
+    parser.add_argument(
+        "--keep-existing",
+        action="store_true",
+        help="leave notebooks already in --out alone (a student's work; make student-lab)",
+    )
     args = parser.parse_args(argv)
     sources = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
-    written = write_student_edition(sources, args.out, keep_details=not args.no_details)
+    written = write_student_edition(
+        sources, args.out, keep_details=not args.no_details, keep_existing=args.keep_existing
+    )
     total = sum(n for _, n in written)
     for path, solutions in written:
         print(f"{path}: {solutions} solution cell(s) stubbed")

@@ -59,7 +59,23 @@ OWN_PREFIXES = (
 )
 """Paths of this repository: mentioned in the text, but not citations of a real system."""
 
-SUFFIXES = ("c", "h", "S", "s", "rs", "rst", "txt", "md", "toml", "json", "adoc", "py", "sh")
+SUFFIXES = (
+    "c",
+    "h",
+    "S",
+    "s",
+    "rs",
+    "rst",
+    "txt",
+    "md",
+    "toml",
+    "json",
+    "adoc",
+    "py",
+    "sh",
+    "pod",
+    "7",
+)
 _PATH = re.compile(
     r"(?<!`)(`{1,2})(?P<path>(?:[A-Za-z0-9_.+-]+/)+(?:[A-Za-z0-9_.+-]+\.(?:"
     + "|".join(SUFFIXES)
@@ -83,23 +99,36 @@ class Entry:
     url: str = ""
     since: str = ""
     status: str = "verified"
+    mirror: str = ""
+    read_in: str = ""
 
     @property
     def shown_version(self) -> str:
-        """The version as a reader sees it: a 12-digit commit, a tag, or "not yet verified"."""
+        """The version as a reader sees it: a 12-digit commit, a tag, or "not yet verified".
+
+        A commit of a ``mirror`` names the mirror; a version inferred from a copy without a
+        commit id (``read_in``) says so.
+        """
         if self.status == "to-verify":
             return "not yet verified"
         if re.fullmatch(r"[0-9a-f]{13,40}", self.version):
-            return f"at {self.version[:12]}"
-        return f"at {self.version}"
+            shown = f"at {self.version[:12]}"
+        else:
+            shown = f"at {self.version}"
+        if self.mirror:
+            shown += f" of the mirror {self.mirror}"
+        if self.read_in:
+            shown += ", inferred"
+        return shown
 
     @property
     def link(self) -> str:
-        """Where a reader finds it: ``url`` if given, else the file on GitHub at ``version``."""
+        """Where a reader finds it: ``url`` if given, else the file on GitHub at ``version``
+        (in the ``mirror`` it was read in, if any)."""
         if self.url:
             return self.url
         ref = "HEAD" if self.status == "to-verify" else self.version
-        return f"https://github.com/{self.repo}/blob/{ref}/{self.path}"
+        return f"https://github.com/{self.mirror or self.repo}/blob/{ref}/{self.path}"
 
 
 @dataclass(frozen=True)
@@ -117,7 +146,7 @@ def load_registry(folder: Path = SOURCES) -> list[Entry]:
     Raises ``ValueError`` naming the file and the entry when a field is missing or unknown.
     """
     entries: list[Entry] = []
-    known = {"path", "symbol", "version", "takes", "url", "since", "status"}
+    known = {"path", "symbol", "version", "takes", "url", "since", "status", "mirror", "read_in"}
     for toml_file in sorted(folder.glob("*.toml")):
         data = tomllib.loads(toml_file.read_text(encoding="utf-8"))
         repo = data.get("repo")
@@ -147,6 +176,8 @@ def load_registry(folder: Path = SOURCES) -> list[Entry]:
                     url=raw.get("url", ""),
                     since=raw.get("since", ""),
                     status=status,
+                    mirror=raw.get("mirror", ""),
+                    read_in=raw.get("read_in", ""),
                 )
             )
     return entries
@@ -328,8 +359,14 @@ def sources_for_notebook(notebook: Path, entries: list[Entry]) -> list[tuple[Ent
         group = by_path.get(path)
         if not group:
             continue
-        file_entry = next((e for e in group if not e.symbol), group[0])
-        out.append((file_entry, [e for e in group if e.symbol and e.symbol in syms]))
+        # Verified entries first, so a pinned read wins over a pre-filled "to-verify" one.
+        ranked = sorted(group, key=lambda e: e.status != "verified")
+        file_entry = next((e for e in ranked if not e.symbol), ranked[0])
+        symbols: dict[str, Entry] = {}
+        for e in ranked:
+            if e.symbol in syms and e.symbol not in symbols:
+                symbols[e.symbol] = e
+        out.append((file_entry, [e for e in group if symbols.get(e.symbol) is e]))
     return out
 
 

@@ -17,12 +17,13 @@ The core, what ``import tscmath as tm`` gives (no numpy, sympy or matplotlib on 
 ``formats``                 fixed-point formats of the multiplier: AMD 8.32, Intel 16.48
 ``scaling``                 the multiplier, the 128-bit scale, effective rate, drift
 ``offsets``                 the u64 offset, ``guest_tsc``, signed/unsigned views
-``conversions``             ticks <-> nanoseconds, multiply first
+``conversions``             ticks <-> nanoseconds, multiply first; ``NS_PER_S``, a day
 ``limits``                  the limits real hypervisors put on rates (bhyve, KVM)
 ``vectorized``              ``scale_array``: the scale on numpy ``uint64`` arrays, exact
 ==========================  ===========================================================
 
-Shared by every chapter: ``plotting`` (palette, figure style), ``symbolic`` (SymPy derivations).
+Shared by every chapter: ``plotting`` (palette, figure style, text-size check), ``tables``
+(one call, one table of exact values), ``symbolic`` (SymPy derivations).
 
 Subpackages, by role:
 
@@ -30,8 +31,8 @@ Subpackages, by role:
 ``counter``                 the counter and its calibration (chapters 01-03)
 ``accuracy``                bit fields, float and divide-first pitfalls, drift (04-05)
 ``migration``               hosts, a guest on them, the migration protocol, strategies (06)
-``guest_view``              kvmclock, the Hyper-V page, what a guest OS does (08)
-``playground``              chapter 07's app: state machine, widget, recording
+``guest_view``              kvmclock, the Hyper-V page, a guest OS, a live KVM guest (08)
+``playground``              chapter 07's app: settings, model, session, widget, site page
 ``exercises``               checkers with feedback, the grader (every chapter, sets 09-10)
 ==========================  ===========================================================
 

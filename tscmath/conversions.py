@@ -15,9 +15,18 @@ from __future__ import annotations
 from .errors import check_hz, check_nonnegative
 
 NS_PER_S = 1_000_000_000
-"""Nanoseconds in one second."""
+"""Nanoseconds in one second (Linux calls it ``NSEC_PER_SEC``)."""
 
-__all__ = ["NS_PER_S", "ticks_to_ns", "ns_to_ticks"]
+MAX_HZ = 10**12
+"""Largest frequency the exact array conversions and the migration model accept (1 THz).
+
+Far above any real TSC; it keeps every intermediate of the ``uint64`` array conversions
+(:mod:`tscmath.vectorized`) below ``2**64``."""
+
+SECONDS_PER_DAY = 86_400
+"""Seconds in a day (no leap seconds): drift is quoted per day."""
+
+__all__ = ["NS_PER_S", "SECONDS_PER_DAY", "MAX_HZ", "ticks_to_ns", "ns_to_ticks"]
 
 
 def ticks_to_ns(ticks: int, hz: int) -> int:

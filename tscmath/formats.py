@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import InvalidInput, check_int
+from .errors import InvalidInput, check_int, check_str
 
 __all__ = ["FixedPointFormat", "AMD_SVM", "INTEL_VMX", "HYPERV_REFERENCE", "FORMATS"]
 
@@ -45,8 +45,11 @@ class FixedPointFormat:
     name: str
 
     def __post_init__(self) -> None:
-        check_int("int_bits", self.int_bits, 0, 64)
-        check_int("frac_bits", self.frac_bits, 0, 64)
+        # Store plain Python ints: a numpy int64 here would make ``one`` and the multiplier
+        # arithmetic wrap silently (``np.int64(1) << 64`` is 0).
+        object.__setattr__(self, "int_bits", check_int("int_bits", self.int_bits, 0, 64))
+        object.__setattr__(self, "frac_bits", check_int("frac_bits", self.frac_bits, 0, 64))
+        object.__setattr__(self, "name", check_str("name", self.name, 200))
         if self.int_bits + self.frac_bits > 64 or self.int_bits + self.frac_bits == 0:
             raise InvalidInput(
                 f"int_bits + frac_bits must be in [1, 64]; got "

@@ -1,7 +1,12 @@
 """The limits real hypervisors put on TSC frequencies and scaling (bhyve, KVM).
 
-* **bhyve** (illumos ``usr/src/uts/intel/io/vmm/vmm.c``, AMD): a requested guest frequency
-  below 500 MHz, or at least 15 times the host's, is refused with ``EINVAL``.
+* **bhyve** (``svm_freq_ratio`` in illumos ``usr/src/uts/intel/io/vmm/amd/svm.c``, read at
+  illumos-gate commit 09ea9c53; the time-data write calls it): a guest frequency equal
+  to the host's needs no scaling and is accepted before any other check; otherwise a host
+  without the TSC-ratio MSR refuses it with ``EPERM``, and a guest frequency below 500 MHz
+  (``AMD_TSC_MIN_FREQ``), or at least 15 times the host's (``AMD_TSC_MAX_FREQ_RATIO``), with
+  ``EINVAL``. bhyve has no Intel (VMX) scaling, so Intel hosts take only guests at their own
+  frequency.
 * **KVM** (Linux ``arch/x86/kvm/x86.c``, ``kvm_set_tsc_khz``): frequencies are whole **kHz**;
   the multiplier is ``floor(2**F * user_khz / host_khz)``; and if the requested rate is within
   ``tsc_tolerance_ppm`` (default 250) of the host's, KVM does not scale at all and the guest runs
@@ -41,17 +46,24 @@ KVM_TSC_TOLERANCE_PPM = 250
 
 
 def bhyve_rejection(guest_hz: int, host_hz: int) -> str | None:
-    """Why bhyve would refuse this guest frequency on this host, or ``None`` if it accepts it.
+    """Why bhyve would refuse this guest frequency on this (AMD, scaling) host, or ``None``.
+
+    In ``svm_freq_ratio``'s order: equal frequencies need no scaling and are accepted, whatever
+    they are; then the 500 MHz floor and the 15x ceiling (``EINVAL``).
 
     Examples
     --------
     >>> bhyve_rejection(3_000_000_000, 2_500_000_000) is None
+    True
+    >>> bhyve_rejection(400_000_000, 400_000_000) is None      # no scaling needed
     True
     >>> bhyve_rejection(45_000_000_000, 3_000_000_000)
     'EINVAL: guest_hz 45000000000 is at least 15 x host_hz 3000000000'
     """
     guest_hz = check_hz("guest_hz", guest_hz)
     host_hz = check_hz("host_hz", host_hz)
+    if guest_hz == host_hz:
+        return None
     if guest_hz < BHYVE_MIN_GUEST_HZ:
         return f"EINVAL: guest_hz {guest_hz} is below the {BHYVE_MIN_GUEST_HZ} Hz minimum"
     if guest_hz >= BHYVE_MAX_RATIO * host_hz:
@@ -87,7 +99,10 @@ def kvm_uses_scaling(user_khz: int, host_khz: int, ppm: int = KVM_TSC_TOLERANCE_
     """Whether KVM scales a guest asking for ``user_khz`` on a host of ``host_khz``.
 
     Outside ``[adjust(host, -ppm), adjust(host, +ppm)]`` it scales; inside, the guest runs at
-    the host's rate.
+    the host's rate. ``ppm`` is KVM's ``tsc_tolerance_ppm``, an unsigned module parameter
+    (``static u32 tsc_tolerance_ppm = 250``, ``module_param(..., uint, 0644)`` in Linux
+    ``arch/x86/kvm/x86.c``), so it is refused below 0; from ``10**6`` on the lower edge of the
+    window would reach 0 kHz, so the valid range here is ``0 .. 999_999``.
 
     Examples
     --------
@@ -95,5 +110,7 @@ def kvm_uses_scaling(user_khz: int, host_khz: int, ppm: int = KVM_TSC_TOLERANCE_
     True
     """
     user_khz = check_hz("user_khz", user_khz)
+    host_khz = check_hz("host_khz", host_khz)
+    ppm = check_int("ppm", ppm, 0, 999_999)  # tsc_tolerance_ppm is an unsigned tolerance
     lo, hi = kvm_adjust_khz(host_khz, -ppm), kvm_adjust_khz(host_khz, ppm)
     return user_khz < lo or user_khz > hi

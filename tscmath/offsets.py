@@ -47,6 +47,7 @@ def guest_tsc(host_tsc: int, mult: int, offset: int, fmt: FixedPointFormat) -> i
     >>> guest_tsc(3_000, (1 << 32) | (1 << 31), 2**64 - 500, AMD_SVM)
     4000
     """
+    host_tsc = check_u64("host_tsc", host_tsc)
     offset = check_u64("offset", offset)
     return (scale(host_tsc, mult, fmt, wrap=True) + offset) & U64_MAX
 

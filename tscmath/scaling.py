@@ -22,6 +22,7 @@ from .errors import (
     InvalidInput,
     RatioOutOfRange,
     ScaleOverflow,
+    check_bool,
     check_hz,
     check_int,
     check_u64,
@@ -50,6 +51,7 @@ def check_format(fmt: object) -> FixedPointFormat:
 
 def check_multiplier(mult: object, fmt: FixedPointFormat) -> int:
     """Return ``mult`` as an ``int`` if it is a multiplier ``fmt`` can hold (1 .. max)."""
+    fmt = check_format(fmt)
     return check_int(f"mult ({fmt.name})", mult, 1, fmt.max_multiplier)
 
 
@@ -122,6 +124,7 @@ def scale(tsc: int, mult: int, fmt: FixedPointFormat, *, wrap: bool = False) -> 
     tsc = check_u64("tsc", tsc)
     fmt = check_format(fmt)
     mult = check_multiplier(mult, fmt)
+    wrap = check_bool("wrap", wrap)
     result = (tsc * mult) >> fmt.frac_bits
     if result > U64_MAX:
         if wrap:

@@ -6,12 +6,13 @@ with numbers (:meth:`Derivation.subs`, exact for integer and Fraction inputs) or
 float function for plots (:meth:`Derivation.lambdify`). Evaluating a derivation as the last
 expression of a notebook cell renders it (``_repr_markdown_`` with ``$$`` blocks, and
 ``_repr_latex_``). Every result is checked against the exact integer code of :mod:`tscmath` in
-``tests/test_symbolic.py``.
+``tests/package/test_symbolic.py``.
 
 This module imports SymPy; ``import tscmath`` does not import it.
 
-Derivations: :func:`scaled_frequency`, :func:`offset_anchor`, :func:`migration_error`,
-:func:`ticks_to_ns`; :func:`all_derivations` returns them all.
+Derivations, and the chapter that shows each: :func:`ticks_to_ns` (02), :func:`offset_anchor`
+(03, and its migration step in 06), :func:`scaled_frequency` (04, 05), :func:`migration_error`
+(06).
 
 Examples
 --------
@@ -43,7 +44,8 @@ import sympy as sp
 # about 0.6 s: pay it at import so the first derivation a notebook builds is fast too.
 import sympy.physics.units  # noqa: F401
 
-from .errors import InvalidInput
+from .conversions import SECONDS_PER_DAY
+from .errors import InvalidInput, check_fields, check_instance, check_str
 
 __all__ = [
     "Step",
@@ -52,10 +54,8 @@ __all__ = [
     "offset_anchor",
     "migration_error",
     "ticks_to_ns",
-    "all_derivations",
 ]
 
-SECONDS_PER_DAY = 86_400
 TWO64 = sp.Integer(2) ** 64
 
 
@@ -79,7 +79,7 @@ M = _sym("M", "M", integer=True, positive=True)
 t = _sym("t", "t", nonnegative=True)
 T = _sym("T", "T", positive=True)
 c = _sym("c", "c", real=True)
-O = _sym("O", "O", integer=True)  # noqa: E741 (the offset, named as in the formula sheet)
+O = _sym("O", "O", integer=True)  # noqa: E741 (the offset, as in chapter 03)
 theta = _sym("theta", r"\theta", nonnegative=True)
 phi = _sym("phi", r"\varphi", nonnegative=True)
 h = _sym("h", "h", nonnegative=True)
@@ -179,6 +179,9 @@ def _text_with_math(sentence: str) -> str:
     )
 
 
+_LAMBDIFY_MODULES = ("math", "numpy", "mpmath", "sympy")
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a derivation: a SymPy expression/equation and one sentence of why.
@@ -190,14 +193,28 @@ class Step:
     >>> s = Step(sp.Eq(M, sp.floor(2**F * f_g / f_h)), "The hardware truncates.")
     >>> s.latex()
     'M = \\\\left\\\\lfloor{\\\\frac{2^{F} f_{g}}{f_{h}}}\\\\right\\\\rfloor'
+    >>> print(s._repr_markdown_())  # how a notebook shows one step
+    The hardware truncates.
+    <BLANKLINE>
+    $$
+    M = \\left\\lfloor{\\frac{2^{F} f_{g}}{f_{h}}}\\right\\rfloor
+    $$
+    <BLANKLINE>
     """
 
     expr: sp.Basic
     why: str
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
     def latex(self) -> str:
         """The expression as LaTeX (without ``$`` delimiters)."""
         return _latex(self.expr)
+
+    def _repr_markdown_(self) -> str:
+        """One step alone in a notebook: the sentence, then the displayed equation."""
+        return f"{self.why}\n\n$$\n{self.latex()}\n$$\n"
 
 
 @dataclass(frozen=True)
@@ -223,8 +240,16 @@ class Derivation:
     symbols: Mapping[str, sp.Symbol] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "title", check_str("title", self.title))
+        check_instance("steps", self.steps, (tuple, list), "a tuple of Step")
+        for i, step in enumerate(self.steps):
+            check_instance(f"steps[{i}]", step, Step)
+        check_instance("results", self.results, Mapping, "a mapping of name to SymPy expression")
         if not self.results:
             raise InvalidInput("results must name at least one result; got none")
+        for key, expr in self.results.items():
+            check_str("results key", key)
+            check_instance(f"results[{key!r}]", expr, sp.Basic, "a SymPy expression")
         results = MappingProxyType(dict(self.results))
         free: dict[str, sp.Symbol] = {}
         for expr in results.values():
@@ -248,7 +273,7 @@ class Derivation:
     def _pick(self, which: str | None) -> sp.Expr:
         if which is None:
             return self.result
-        if which not in self.results:
+        if not isinstance(which, str) or which not in self.results:
             raise InvalidInput(
                 f"which must be one of {list(self.results)} for {self.title!r}; got {which!r}"
             )
@@ -290,6 +315,8 @@ class Derivation:
         1100
         """
         expr = self._pick(which)
+        if not isinstance(modules, str) or modules not in _LAMBDIFY_MODULES:
+            raise InvalidInput(f"modules must be one of {list(_LAMBDIFY_MODULES)}; got {modules!r}")
         args = sorted(expr.free_symbols, key=lambda s: s.name)
         names = [s.name for s in args]
         compiled = sp.lambdify(args, expr, modules=modules)
@@ -669,16 +696,3 @@ def ticks_to_ns() -> Derivation:
         "sftacc": sftacc_expr,
     }
     return Derivation("Ticks to nanoseconds with mult and shift", steps, results)
-
-
-def all_derivations() -> dict[str, Derivation]:
-    """Every derivation, by function name.
-
-    Examples
-    --------
-    >>> sorted(all_derivations())
-    ['migration_error', 'offset_anchor', 'scaled_frequency', 'ticks_to_ns']
-    """
-    return {
-        fn.__name__: fn() for fn in (scaled_frequency, offset_anchor, migration_error, ticks_to_ns)
-    }

@@ -1,4 +1,21 @@
-"""``scale_array``: the TSC scale on numpy arrays, bit-identical to :func:`tscmath.scale`.
+"""Exact TSC arithmetic on numpy arrays: the scale, and ticks <-> nanoseconds, all in ``uint64``.
+
+One home for the package's numpy helpers (no floats, no object arrays in the arithmetic):
+
+==============================  ========================================================
+:func:`scale_array`             ``floor(tsc * M / 2**F)``, bit-identical to :func:`tscmath.scale`
+:func:`ticks_to_ns_u64_array`   ``floor(ticks * 10**9 / hz)``, uint64 in and out
+:func:`ns_to_ticks_u64_array`   ``floor(t * hz / 10**9) mod 2**64`` for signed int64 times
+:func:`as_u64_array`            check and convert input to ``uint64`` (refuses floats)
+:func:`as_i64_array`            check and convert input to ``int64`` (refuses floats)
+==============================  ========================================================
+
+Every function validates its input and raises :class:`tscmath.InvalidInput` naming the
+parameter; a Python list is checked element by element as Python ints (numpy would turn
+``[1, 2**64 - 1]`` into float64 silently).
+
+The scale
+---------
 
 numpy has no 128-bit integers, so the 64x64 -> 128-bit product is built from 32-bit limbs,
 all in ``uint64`` (each partial product of two 32-bit limbs fits exactly). The multiplier
@@ -25,11 +42,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import U64_MAX, InvalidInput, ScaleOverflow, check_u64
+from .conversions import MAX_HZ, NS_PER_S
+from .errors import (
+    I64_MAX,
+    I64_MIN,
+    U64_MAX,
+    InvalidInput,
+    ScaleOverflow,
+    check_bool,
+    check_i64,
+    check_int,
+    check_u64,
+)
 from .formats import FixedPointFormat
 from .scaling import check_format, check_multiplier, max_unscaled_tsc
 
-__all__ = ["scale_array", "as_u64_array"]
+__all__ = [
+    "scale_array",
+    "ticks_to_ns_u64_array",
+    "ns_to_ticks_u64_array",
+    "as_u64_array",
+    "as_i64_array",
+    "I64_MIN",
+    "I64_MAX",
+]
 
 CHUNK = 1 << 16
 """Elements per chunk (measured best of 2**12..2**16 here): six 512 KiB buffers."""
@@ -72,6 +108,131 @@ def as_u64_array(name: str, values: object) -> np.ndarray:
         return np.array(checked, dtype=np.uint64).reshape(arr.shape)
     sample = arr.flat[0] if arr.size else None
     raise InvalidInput(f"{what}; got an array of dtype {arr.dtype} (first element {sample!r})")
+
+
+def as_i64_array(name: str, values: object) -> np.ndarray:
+    """Return ``values`` as an ``int64`` array after checking every element is in [-2**63, 2**63).
+
+    Refuses floats, bools, strings and out-of-range values with an ``InvalidInput`` naming
+    ``name`` and the first offending value. An ``int64`` array is returned as it is.
+
+    Examples
+    --------
+    >>> as_i64_array("true_ns", [1, -2])
+    array([ 1, -2])
+    """
+    what = f"{name} must hold integers in [-2**63, 2**63 - 1] = [{I64_MIN}, {I64_MAX}]"
+    if not isinstance(values, (np.ndarray, np.generic)):
+        try:
+            objects = np.array(values, dtype=object)
+        except (ValueError, TypeError) as exc:  # ragged input
+            raise InvalidInput(f"{what}; could not read {values!r} as an array ({exc})") from None
+        checked = [check_i64(f"{name}[{i}]", v) for i, v in enumerate(objects.flat)]
+        return np.array(checked, dtype=np.int64).reshape(objects.shape)
+    arr = np.asarray(values)
+    kind = arr.dtype.kind
+    if kind == "i":
+        return arr.astype(np.int64, copy=False)
+    if kind == "u":
+        if arr.size and arr.max() > I64_MAX:
+            raise InvalidInput(f"{what}; got {int(arr.max())}")
+        return arr.astype(np.int64)
+    if kind == "O":
+        checked = [check_i64(f"{name}[{i}]", v) for i, v in enumerate(arr.flat)]
+        return np.array(checked, dtype=np.int64).reshape(arr.shape)
+    sample = arr.flat[0] if arr.size else None
+    raise InvalidInput(f"{what}; got an array of dtype {arr.dtype} (first element {sample!r})")
+
+
+def _check_array_hz(hz: object) -> int:
+    return check_int("hz", hz, 1, MAX_HZ)
+
+
+def ticks_to_ns_u64_array(ticks: object, hz: int) -> np.ndarray:
+    """``floor(ticks * 10**9 / hz)`` for every element, exactly, as ``uint64``.
+
+    With ``ticks = q * hz + x`` (``x < hz``) and ``10**9 = 1953125 * 512``::
+
+        floor(ticks * 1e9 / hz) = q * 1e9 + 512 * a + floor(512 * b / hz)
+
+    where ``x * 1953125 = a * hz + b``; ``x * 1953125 < 2**64`` because ``hz <= MAX_HZ``.
+    For ``hz >= 10**9`` the answer is at most ``ticks`` and always fits; for a slower counter
+    an answer of ``2**64`` ns or more (over 584 years) is kept modulo ``2**64``.
+
+    Parameters
+    ----------
+    ticks : array_like of int
+        Tick counts in ``[0, 2**64)``.
+    hz : int
+        Counter frequency, ``1 .. MAX_HZ`` (10**12).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint64`` array of the same shape as ``ticks``.
+
+    Examples
+    --------
+    >>> ticks_to_ns_u64_array(np.array([5_999_999_999], dtype=np.uint64), 3_000_000_000)
+    array([1999999999], dtype=uint64)
+    """
+    t = as_u64_array("ticks", ticks)
+    hz = _check_array_hz(hz)
+    shape = t.shape
+    t = t.reshape(-1)
+    h = np.uint64(hz)
+    q = t // h  # division by a scalar: numpy uses libdivide; cheaper than np.divmod
+    x = t - q * h
+    x *= np.uint64(1_953_125)
+    a = x // h
+    x -= a * h  # b
+    x *= np.uint64(512)
+    x //= h
+    q *= np.uint64(NS_PER_S)
+    a *= np.uint64(512)
+    q += a
+    q += x
+    return q.reshape(shape)
+
+
+def ns_to_ticks_u64_array(true_ns: object, hz: int) -> np.ndarray:
+    """``floor(true_ns * hz / 10**9) mod 2**64`` for signed nanoseconds, exactly, as ``uint64``.
+
+    With ``t = s * 10**9 + r`` (``0 <= r < 10**9``, floor division so negative ``t`` work)
+    and ``hz = a * 10**9 + b`` (``b < 10**9``)::
+
+        floor(t * hz / 10**9) = s * hz + r * a + floor(r * b / 10**9)
+
+    ``s * hz`` wraps modulo ``2**64`` (which is the answer's modulus: a TSC register),
+    ``r * a < 10**12`` and ``r * b < 10**18`` never overflow.
+
+    Parameters
+    ----------
+    true_ns : array_like of int
+        Times in ns, ``[-2**63, 2**63)``.
+    hz : int
+        Counter frequency, ``1 .. MAX_HZ`` (10**12).
+
+    Examples
+    --------
+    >>> ns_to_ticks_u64_array(np.array([-1, 0, 1], dtype=np.int64), 3_000_000_000).tolist()
+    [18446744073709551613, 0, 3]
+    """
+    t = as_i64_array("true_ns", true_ns)
+    hz = _check_array_hz(hz)
+    shape = t.shape
+    t = t.reshape(-1)
+    s = t // np.int64(NS_PER_S)  # floor, also for negative times
+    a, b = divmod(hz, NS_PER_S)
+    s_u = s.view(np.uint64)  # two's complement: s mod 2**64
+    r_u = t.view(np.uint64) - s_u * np.uint64(NS_PER_S)  # r = t - s * 1e9, in [0, 1e9)
+    out = s_u * np.uint64(hz)
+    if a:
+        out += r_u * np.uint64(a)
+    r_u *= np.uint64(b)
+    r_u //= np.uint64(NS_PER_S)
+    out += r_u
+    return out.reshape(shape)
 
 
 def _frac_part(t, r: int, frac_bits: int, out, a0, a1, tmp, tmp2) -> None:
@@ -147,7 +308,8 @@ def scale_array(tsc: object, mult: int, fmt: FixedPointFormat, *, wrap: bool = F
     Returns
     -------
     numpy.ndarray
-        ``uint64`` array of the same shape, element by element equal to :func:`scale`.
+        ``uint64`` array of the same shape (a scalar gives shape ``()``), element by element
+        equal to :func:`scale`.
 
     Examples
     --------
@@ -158,9 +320,10 @@ def scale_array(tsc: object, mult: int, fmt: FixedPointFormat, *, wrap: bool = F
     """
     fmt = check_format(fmt)
     mult = check_multiplier(mult, fmt)
-    t_all = np.ascontiguousarray(as_u64_array("tsc", tsc))
-    shape = t_all.shape
-    t_all = t_all.reshape(-1)
+    wrap = check_bool("wrap", wrap)
+    t_in = as_u64_array("tsc", tsc)
+    shape = t_in.shape  # before ascontiguousarray, which makes a 0-d input 1-d
+    t_all = np.ascontiguousarray(t_in).reshape(-1)
     if not wrap and t_all.size:
         limit = max_unscaled_tsc(mult, fmt)
         if limit < U64_MAX:

@@ -665,6 +665,7 @@ def test_kvmclock_checker():
 
 def test_every_exercise_has_right_and_wrong_answer_tests():
     tested = set(CASES) | set(CODING) | set(CHAPTER_CASES) | {"error_bound", "kvmclock_read"}
+    tested |= {"bhyve_local_leg"}  # tests in test_exercise_bhyve_leg.py
     assert {e.name for e in exercises()} == tested
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+from tscmath.exercises import exercises
+from tscmath.exercises.answers import answer_values, expected_answers, find_written, written_forms
 
 from ..conftest import NOTEBOOKS, ROOT, notebook_paths
 from .test_exercises import exercise_section_start
@@ -120,7 +124,7 @@ answer += 1
         with pytest.raises(NotImplementedError):
             namespace[name](*args)
     assert '    """Add."""' in stub and "@staticmethod" in stub
-    assert "return a + b" not in stub and "import math" not in stub
+    assert "return a + b" not in stub and "import math" in stub  # imports are tools, not answers
     assert stub.count("answer = ...") == 1
 
 
@@ -164,8 +168,135 @@ def test_command_line_writes_the_edition(tmp_path):
     assert (tmp_path / target.name).exists()
 
 
-def test_grading_restores_check_cells_and_scores_a_submission(edition, tmp_path):
-    from tscmath.exercises.grading import grade_notebook
+def test_no_expected_answer_appears_in_the_student_edition(edition):
+    """Every checker's expected value, in every way it can be written, is nowhere to be read."""
+    out, _ = edition
+    values = {e.id: answer_values(e.id) for e in exercises()}
+    searched = {k: v for k, v in values.items() if any(written_forms(x) for x in v)}
+    assert len(searched) >= 20, "too few answers are searchable: the search would prove little"
+    leaks = []
+    for path in sorted(out.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for exercise, answers in searched.items():
+                found = [f for value in answers for f in find_written(cell.source, value)]
+                if found:
+                    leaks.append(f"{path.name} cell {cell.get('id')}: answer of {exercise} {found}")
+    assert not leaks, leaks
+
+
+def test_leak_search_finds_an_answer_planted_in_any_form():
+    """The search above is not vacuous: it sees a planted answer however it is written."""
+    value = expected_answers()["10.2"]
+    for text in [
+        f"x = {value}",
+        f"x = {value:_}",
+        f"x = {value:,}",
+        f"x = {value:#X}",
+        f"# signed: {value - 2**64}",
+        f"offset = {value:#x}  # note",
+    ]:
+        assert find_written(text, value), text
+
+
+def _code(source: str, tags=None, metadata=...):
+    cell = nbformat.v4.new_code_cell(source)
+    if metadata is not ...:
+        cell["metadata"] = metadata
+    elif tags is not None:
+        cell["metadata"]["tags"] = tags
+    return cell
+
+
+def test_only_the_exact_tag_solution_stubs_a_cell():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        _code("a = 1", ["nosolution"]),
+        _code("b = 2", "nosolution"),
+        _code("c = 3", ["solutions", "my-solution"]),
+        _code("d = 4", "solution"),
+    ]
+    student, count = make_student.student_notebook(nb)
+    assert count == 1
+    assert [c.source for c in student.cells[1:4]] == ["a = 1", "b = 2", "c = 3"]
+    assert "d = ..." in student.cells[4].source
+    nbformat.validate(student)
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [None, {"tags": None}, {"tags": [1, 2.5, None]}, {"tags": "solution"}, {"tags": {"a": 1}}],
+    ids=["metadata-null", "tags-null", "tags-numeric", "tags-string", "tags-dict"],
+)
+def test_odd_cell_metadata_gives_a_valid_notebook_not_a_traceback(metadata):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [_code("x = 1", ["solution"]), _code("y = 2", metadata=metadata)]
+    student, count = make_student.student_notebook(nb)
+    assert count == 1 + (metadata == {"tags": "solution"})
+    nbformat.validate(student)
+
+
+def test_nbformat_4_4_source_gives_a_valid_4_4_notebook(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.nbformat_minor = 4
+    nb.cells = [_code("x = 1", ["solution"]), _code("check('09.1', x)")]
+    for cell in nb.cells:
+        del cell["id"]
+    source = tmp_path / "old.ipynb"
+    source.write_text(json.dumps(nb))
+    out = tmp_path / "out"
+    make_student.write_student_edition([source], out)
+    written = json.loads((out / "old.ipynb").read_text())
+    assert written["nbformat_minor"] == 4
+    assert all("id" not in cell for cell in written["cells"])
+    nbformat.validate(nbformat.read(out / "old.ipynb", as_version=4))
+
+
+@pytest.mark.parametrize(
+    "source, name",
+    [
+        ("if True:\n    answer = 1\nelse:\n    answer = 2", "answer"),
+        ("for answer in range(3):\n    pass", "answer"),
+        ("total = 0\nfor k in range(3):\n    total += k\nanswer = total", "answer"),
+        ("while (answer := 5) < 3:\n    pass", "answer"),
+        ("(answer := 2**32)", "answer"),
+        ("[y for y in range(3) if (answer := y)]", "answer"),
+        ("first, *answer = [1, 2, 3]", "answer"),
+        ("import fractions as answer", "answer"),
+        ("from fractions import Fraction as answer", "answer"),
+        ("class Answer:\n    value = 1", "Answer"),
+        ("%%time\nanswer = 10**9 // 3", "answer"),
+        ("%time answer = 10**9 // 3", "answer"),
+        ("with open(__file__) as answer:\n    pass", "answer"),
+        ("try:\n    answer = 1\nexcept ValueError as err:\n    answer = 2", "answer"),
+    ],
+    ids=[
+        "if",
+        "for-target",
+        "after-loop",
+        "walrus-while",
+        "walrus",
+        "walrus-comprehension",
+        "starred",
+        "import-as",
+        "from-import-as",
+        "class",
+        "cell-magic-time",
+        "line-magic-time",
+        "with-as",
+        "try",
+    ],
+)
+def test_stub_binds_every_name_the_solution_binds(source, name):
+    stub = make_student.stub_for_code(source)
+    namespace: dict = {"__file__": __file__}
+    exec(compile(stub, "stub", "exec"), namespace)
+    assert name in namespace, stub
+    assert "10**9 // 3" not in stub and "total += k" not in stub
+
+
+def test_grader_scores_a_renamed_student_edition_of_notebook_10(edition, tmp_path):
+    """The real notebook end to end: right, wrong, forged and untouched answers."""
+    from tscmath.exercises.grading import grade_submission
 
     out, _ = edition
     name = "10-exercises-migration.ipynb"
@@ -179,16 +310,27 @@ def test_grading_restores_check_cells_and_scores_a_submission(edition, tmp_path)
     nb.cells[stubs[1]].source = "dst_offset = dst_host_tsc"
     nb.cells[stubs[3]].source = "backwards_at_ms = 0"
     nb.cells[stubs[3] + 1].source = 'print("[Correct] Exercise 10.4: trust me")'
-    submission = tmp_path / name
+    submission = tmp_path / "bob_download.ipynb"
     nbformat.write(nb, submission)
-    graded, error = grade_notebook(submission, NOTEBOOKS)
-    assert error is None
-    statuses = {g.exercise: g.status for g in graded}
-    assert statuses == {
+    report = grade_submission(submission, NOTEBOOKS)
+    assert report.problems == [] and report.matched_by == "notebook id"
+    assert {g.exercise: g.status for g in report.graded} == {
         "10.1": "correct",
         "10.2": "wrong",
         "10.3": "not answered",
         "10.4": "wrong",
         "10.5": "not answered",
         "10.6": "not answered",
+        "10.7": "not answered",
     }
+
+
+def test_keep_existing_leaves_a_students_work_alone(tmp_path):
+    source = NOTEBOOKS / "10-exercises-migration.ipynb"
+    make_student.write_student_edition([source], tmp_path)
+    mine = tmp_path / source.name
+    mine.write_text(mine.read_text().replace("tsc_delta = ...", "tsc_delta = 42"))
+    make_student.write_student_edition([source], tmp_path, keep_existing=True)
+    assert "tsc_delta = 42" in mine.read_text()
+    make_student.write_student_edition([source], tmp_path)
+    assert "tsc_delta = 42" not in mine.read_text()

@@ -8,10 +8,12 @@ from hypothesis import strategies as st
 
 import tscmath as tm
 
+from ..conftest import examples
+
 U64 = st.integers(0, 2**64 - 1)
 FORMATS = st.sampled_from([tm.AMD_SVM, tm.INTEL_VMX])
 HZ = st.integers(1_000_000, 10_000_000_000)  # 1 MHz .. 10 GHz
-MANY = settings(max_examples=2000, deadline=None)
+MANY = settings(max_examples=examples(2000), deadline=None)
 
 
 @st.composite
@@ -47,7 +49,7 @@ def tsc_arrays(draw, fmt, mult):
     return np.array(edges + body, dtype=np.uint64)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.data())
 def test_scale_array_equals_scale_without_overflow(data):
     fmt, mult = data.draw(format_and_multiplier())
@@ -57,7 +59,7 @@ def test_scale_array_equals_scale_without_overflow(data):
     assert got.tolist() == [tm.scale(int(t), mult, fmt) for t in tsc]
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.data())
 def test_scale_array_wraps_like_scale_on_any_u64(data):
     fmt, mult = data.draw(format_and_multiplier())
@@ -67,7 +69,7 @@ def test_scale_array_wraps_like_scale_on_any_u64(data):
     assert got.tolist() == [tm.scale(int(t), mult, fmt, wrap=True) for t in tsc]
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(format_and_multiplier(), st.integers(0, 2**32))
 def test_scale_array_across_chunk_boundaries(fm, seed):
     from tscmath import vectorized

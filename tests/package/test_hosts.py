@@ -14,8 +14,8 @@ from tscmath.migration.vm import (
     Vm,
     boot_guest,
     check_guest_frequency,
-    ticks_to_ns_u64_array,
 )
+from tscmath.vectorized import ticks_to_ns_u64_array
 
 G = 10**9
 U64 = 2**64

@@ -112,6 +112,15 @@ def test_rdtsc_check_catches_a_value_outside_the_host_readings():
     assert kvm_checks.offset_outcome(dataclasses.replace(run, offset_requested=5)) == "neither"
 
 
+def test_without_the_offset_attribute_the_offset_checks_do_not_apply():
+    run = dataclasses.replace(RECORDED.plain, offset_read_back=None)
+    assert kvm_checks.check_rdtsc_between_host_readings(run).holds is None
+    assert kvm_checks.check_clock_matches_page(run).holds is None
+    assert kvm_checks.check_rdtsc_between_host_readings(run, 0).holds is True
+    with pytest.raises(tm.InvalidInput, match="offset must be given"):
+        kvm_checks.guest_tsc_of(run, 1)
+
+
 @given(before=u64, to_guest=st.integers(0, 10**12), to_after=st.integers(0, 10**12), offset=u64)
 def test_rdtsc_bracket_holds_across_the_64_bit_wrap(before, to_guest, to_after, offset):
     run = dataclasses.replace(
@@ -133,7 +142,7 @@ def test_ioctl_numbers_are_the_kernels():
     assert kvm_live.KVM_GET_API_VERSION == 0xAE00
     assert kvm_live.KVM_RUN == 0xAE80
     assert kvm_live.KVM_SET_USER_MEMORY_REGION == 0x4020AE46
-    assert kvm_live.KVM_GET_REGS == 0x8090AE81
+    assert kvm_live.KVM_SET_REGS == 0x4090AE82
     assert kvm_live.KVM_SET_SREGS == 0x4138AE84
     assert kvm_live.KVM_GET_CLOCK == 0x8030AE7C
     assert kvm_live.KVM_SET_DEVICE_ATTR == 0x4018AEE1
@@ -163,6 +172,11 @@ def test_missing_device_raises_kvm_unavailable():
     assert "does not exist" in kvm_live.kvm_unavailable_reason("/nonexistent/kvm")
 
 
+def test_a_device_that_is_not_kvm_raises_kvm_unavailable():
+    with pytest.raises(kvm_live.KvmUnavailable, match="/dev/null is not a KVM device"):
+        kvm_live.Kvm.open("/dev/null")
+
+
 def test_not_permitted_names_root_or_the_kvm_group(monkeypatch):
     def refuse(path, flags, mode=0o777):
         raise PermissionError(errno.EACCES, "Permission denied", path)
@@ -170,6 +184,17 @@ def test_not_permitted_names_root_or_the_kvm_group(monkeypatch):
     monkeypatch.setattr(kvm_live.os, "open", refuse)
     with pytest.raises(kvm_live.KvmUnavailable, match="root or join the 'kvm' group"):
         kvm_live.Kvm.open()
+
+
+def test_a_failed_live_run_falls_back_to_the_recorded_one(monkeypatch):
+    def fail(device):
+        raise kvm_live.KvmRunTimeout(errno.ETIMEDOUT, "KVM_RUN did not return within 5.0 s")
+
+    monkeypatch.setattr(kvm_live, "kvm_unavailable_reason", lambda device: None)
+    monkeypatch.setattr(kvm_live, "record_session", fail)
+    session, source = kvm_live.live_or_recorded()
+    assert session == RECORDED
+    assert source.startswith("recorded (the live run failed: [Errno 110] KVM_RUN did not return")
 
 
 def _exit_area(reason, io=None):
@@ -202,7 +227,7 @@ def test_decode_exit_names_an_unexpected_exit(area, message):
 
 
 def test_bad_timeout_is_refused():
-    with pytest.raises(ValueError, match="timeout_s"), kvm_live._deadline(0):
+    with pytest.raises(tm.InvalidInput, match="timeout_s"), kvm_live._deadline(0):
         pass
 
 
@@ -254,7 +279,7 @@ def test_live_lower_tsc_khz_refused_without_scaling(session):
 
 @live
 def test_live_session_is_fast(session):
-    assert session.seconds < 2.0
+    assert session.seconds < 5.0  # measured about 0.2 s; the bound leaves room for load
 
 
 @live

@@ -13,6 +13,8 @@ from tscmath.limits import (
     kvm_khz,
     kvm_uses_scaling,
 )
+from tscmath.migration.hosts import Host
+from tscmath.migration.vm import check_guest_frequency
 
 
 def test_bhyve_edges():
@@ -36,3 +38,23 @@ def test_kvm_default_250_ppm_at_3_ghz():
     assert not kvm_uses_scaling(3_000_750, 3_000_000)
     assert kvm_uses_scaling(3_000_751, 3_000_000)
     assert kvm_khz(2_999_999_999) == 2_999_999
+
+
+@given(st.integers(1, 499_999_999))
+def test_bhyve_accepts_its_own_frequency_below_500_mhz(hz):
+    """svm_freq_ratio returns "no scaling needed" for equal rates before the 500 MHz check."""
+    assert bhyve_rejection(hz, hz) is None
+    assert check_guest_frequency(hz, Host("H", hz)) == hz
+    assert "below" in bhyve_rejection(hz, hz + 1)
+
+
+@given(st.integers(1, 60 * 10**9), st.integers(1, 4 * 10**9))
+def test_bhyve_rejection_agrees_with_the_migration_model(guest_hz, host_hz):
+    """limits.bhyve_rejection and vm.check_guest_frequency refuse the same frequencies."""
+    host = Host("H", host_hz)
+    try:
+        check_guest_frequency(guest_hz, host)
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert accepted == (bhyve_rejection(guest_hz, host_hz) is None)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import tscmath as tm
 from tscmath.migration.hosts import Host
 from tscmath.migration.protocol import (
+    LocalLeg,
     TimeAdjustOverflow,
     TimeDataFromFuture,
     VmTimeData,
@@ -18,6 +19,7 @@ from tscmath.migration.protocol import (
     calc_tsc_delta,
     export_time_data,
     import_time_data,
+    local_leg_ticks,
 )
 from tscmath.migration.strategies import Strategy, migrate
 from tscmath.migration.vm import ScalingUnsupported, boot_guest
@@ -95,7 +97,15 @@ def test_round_trip_by_hand():
     a = Host("A", 2 * G, tsc_at_zero=1_000_000, boot_ns=-100 * G)
     b = Host("B", 4 * G, tsc_at_zero=7 * 10**12, boot_ns=-1000 * G, wall_skew_ns=2_000_000)
     vm = boot_guest(a, 1 * G, 1 * G)
-    out = migrate(vm, b, 11 * G, 500_000_000, Strategy.FULL_PROTOCOL, write_delay_ns=100_000_000)
+    out = migrate(
+        vm,
+        b,
+        11 * G,
+        500_000_000,
+        Strategy.FULL_PROTOCOL,
+        write_delay_ns=100_000_000,
+        local_leg=LocalLeg.INTENDED,
+    )
 
     # Export at t=11 s: A's TSC 1e6 + 22e9, scaled 11_000_500_000, minus 1_000_500_000.
     ex = out.exported
@@ -117,6 +127,12 @@ def test_round_trip_by_hand():
     assert out.offset == (10_502_000_000 - 1_761_500_000_000) % U64
     assert out.vm.boot_hrtime == 1_000_998_000_000
     assert out.guest_tsc_at_resume == 10_502_000_000
+
+    # bhyve as written counts the 0.1 s leg in B's ticks (4e8), not the guest's (1e8):
+    # the guest resumes 3e8 ticks (0.3 s) ahead.
+    bhyve = migrate(vm, b, 11 * G, 500_000_000, Strategy.FULL_PROTOCOL, write_delay_ns=10**8)
+    assert bhyve.guest_tsc_at_resume == 10_802_000_000
+    assert bhyve.vm.error_ns_at(bhyve.resume_ns) == out.vm.error_ns_at(out.resume_ns) + 3 * 10**8
 
     # Ten seconds later on B: TSC 7_086e9 -> scaled 1_771_500_000_000 -> guest 20_502_000_000.
     assert out.vm.guest_tsc_at(21_500_000_000) == 20_502_000_000
@@ -221,7 +237,9 @@ def tick_ns(hz: int) -> int:
 def test_full_protocol(sc, later):
     a, b, guest_hz, boot, pause, blackout, delay = sc
     vm = boot_guest(a, boot, guest_hz)
-    out = migrate(vm, b, pause, blackout, Strategy.FULL_PROTOCOL, write_delay_ns=delay)
+    out = migrate(
+        vm, b, pause, blackout, Strategy.FULL_PROTOCOL, write_delay_ns=delay, local_leg="intended"
+    )
     new = out.vm
     resume = out.resume_ns
     # Never backwards: resume >= pause, and later >= resume.
@@ -313,3 +331,76 @@ def test_naive_between_formats_and_to_a_host_without_scaling():
     to_plain = migrate(vm, Host("N", 2 * G, fmt=None), G, 0, Strategy.NAIVE)
     assert to_plain.mult is None  # no scaling there: the guest now ticks at 2 GHz
     assert to_plain.vm.guest_tsc_at(2 * G) - to_plain.vm.guest_tsc_at(G) == 2 * G
+
+
+# --- bhyve's local leg: as written and as intended (vmm_data_write_vmm_time) ---------------
+
+
+def test_issue_example_50_ms_leg_3_ghz_guest_on_2_5_ghz_host():
+    """125,000,000 ticks added instead of 150,000,000: the guest resumes 8.33 ms behind."""
+    assert local_leg_ticks(50_000_000, 3 * G, 2_500_000_000) == 125_000_000
+    assert local_leg_ticks(50_000_000, 3 * G, 2_500_000_000, "intended") == 150_000_000
+    b = Host("B", 2_500_000_000, tsc_at_zero=18_000 * 2_500_000_000, boot_ns=-18_000 * G)
+    data = VmTimeData(3 * G, 10**12, b.hrtime_at(70 * G), 70, 0, 0)
+    as_written = import_time_data(data, b, 70 * G + 50_000_000)
+    intended = import_time_data(data, b, 70 * G + 50_000_000, local_leg=LocalLeg.INTENDED)
+    t = 70 * G + 50_000_000
+    assert intended.guest_tsc_at(t) - as_written.guest_tsc_at(t) == 25_000_000
+    assert intended.guest_time_ns_at(t) - as_written.guest_time_ns_at(t) == 8_333_333
+    assert as_written.mult == intended.mult  # the multiplier itself is right
+
+
+@settings(max_examples=100, deadline=None)
+@given(sc=scenarios(), later=st.integers(0, 10**11))
+def test_bhyve_leg_differs_from_intended_by_a_constant(sc, later):
+    """The two imports differ only in the ticks the local leg adds, forever after."""
+    a, b, guest_hz, boot, pause, blackout, delay = sc
+    vm = boot_guest(a, boot, guest_hz)
+    kw = dict(write_delay_ns=delay)
+    bhyve = migrate(vm, b, pause, blackout, Strategy.FULL_PROTOCOL, **kw)
+    meant = migrate(vm, b, pause, blackout, Strategy.FULL_PROTOCOL, local_leg="intended", **kw)
+    gap = tm.ns_to_ticks(delay, b.tsc_hz) - tm.ns_to_ticks(delay, guest_hz)
+    t = bhyve.resume_ns + later
+    assert (bhyve.vm.guest_tsc_at(t) - meant.vm.guest_tsc_at(t)) % U64 == gap % U64
+    if b.tsc_hz == guest_hz or delay == 0:
+        assert bhyve.vm == meant.vm
+
+
+@given(st.integers(0, 10 * G), st.integers(10**6, 10**11), st.integers(10**6, 10**11))
+def test_local_leg_with_a_prior_multiplier_is_the_scaled_host_ticks(delta, guest_hz, host_hz):
+    fmt = tm.AMD_SVM
+    assume(guest_hz < 15 * host_hz)
+    m = tm.multiplier(guest_hz, host_hz, fmt)
+    host_ticks = tm.ns_to_ticks(delta, host_hz)
+    got = local_leg_ticks(delta, guest_hz, host_hz, prior_mult=m, fmt=fmt)
+    assert got == tm.scale(host_ticks, m, fmt, wrap=True)
+    # with the new multiplier in force it is within a few ticks of the guest ticks: the
+    # host-tick floor (worth < guest_hz / host_hz + 1) and M's truncation (< host_ticks / 2**32)
+    gap = local_leg_ticks(delta, guest_hz, host_hz, "intended") - got
+    assert 0 <= gap <= guest_hz // host_hz + 2 + (host_ticks >> 32) + 1
+
+
+def test_local_leg_rejects_bad_input():
+    with pytest.raises(tm.InvalidInput, match="local_leg"):
+        local_leg_ticks(1, G, G, "sideways")
+    with pytest.raises(tm.InvalidInput, match="delta_ns"):
+        local_leg_ticks(-1, G, G)
+    with pytest.raises(tm.InvalidInput, match="prior_mult"):
+        import_time_data(base(guest_freq=G), Host("X", G, fmt=None), 0, prior_mult=1 << 32)
+
+
+def test_boot_hrtime_from_the_future_is_refused():
+    """bhyve: EINVAL when boot_hrtime is later than the destination's hrtime now."""
+    b = Host("B", G, boot_ns=-100 * G)  # hrtime 100 s at t = 0
+    now = b.hrtime_at(0)
+    ok = import_time_data(base(guest_freq=G, hrtime=now, boot_hrtime=now), b, 0)
+    assert ok.boot_hrtime == now  # equal is accepted
+    with pytest.raises(TimeDataFromFuture, match="boot_hrtime"):
+        import_time_data(base(guest_freq=G, hrtime=now, boot_hrtime=now + 1), b, 0)
+
+
+def test_frequency_is_checked_before_the_future():
+    """vmm_data_write_vmm_time asks vmfreqratio first: EPERM wins over EINVAL."""
+    b = Host("B", G, fmt=None, boot_ns=0)
+    with pytest.raises(ScalingUnsupported):
+        import_time_data(base(guest_freq=2 * G, hrtime=10**15), b, 0)

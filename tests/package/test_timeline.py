@@ -82,8 +82,9 @@ def test_full_protocol_timeline_by_hand():
     # The round trip of test_migration.test_round_trip_by_hand, sampled every 0.5 s.
     a = Host("A", 2 * G, tsc_at_zero=1_000_000, boot_ns=-100 * G)
     b = Host("B", 4 * G, tsc_at_zero=7 * 10**12, boot_ns=-1000 * G, wall_skew_ns=2_000_000)
+    hop = [Hop(b, 11 * G, G // 2, G // 10)]
     tl = simulate_timeline(
-        a, G, G, [Hop(b, 11 * G, G // 2, G // 10)], Strategy.FULL_PROTOCOL, G, 21 * G + G // 2, 42
+        a, G, G, hop, Strategy.FULL_PROTOCOL, G, 21 * G + G // 2, 42, local_leg="intended"
     )
     assert tl.true_ns.tolist() == [G + k * G // 2 for k in range(42)]
     assert tl.paused.tolist() == [k == 20 for k in range(42)]  # only t = 11 s is in [11, 11.5)

@@ -108,3 +108,28 @@ def test_import_tscmath_is_light():
     heavy = runs[0].stdout.split()[1:]
     assert heavy == [], f"import tscmath pulled in {heavy}"
     assert seconds <= 0.150, f"import tscmath took {seconds * 1000:.0f} ms"
+
+
+def _make_targets() -> dict[str, str]:
+    """``{target: its ## description}`` for every target line of the Makefile ('' if none)."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    phony = re.search(r"^\.PHONY:(.*)$", text, flags=re.MULTILINE).group(1).split()
+    found = {}
+    for name in phony:
+        line = re.search(rf"^{name}:.*$", text, flags=re.MULTILINE)
+        assert line, f"{name} is in .PHONY but has no rule"
+        found[name] = line.group(0).split("##", 1)[1].strip() if "##" in line.group(0) else ""
+    return found
+
+
+def test_make_help_describes_every_target():
+    targets = _make_targets()
+    assert {"help", "lab", "check", "test", "site"} <= set(targets)
+    undocumented = [name for name, text in targets.items() if not text]
+    assert not undocumented, f"targets without a '## description' for make help: {undocumented}"
+
+
+def test_license_is_mit_as_the_readme_and_pyproject_say():
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License") and "Virtualizing Time contributors" in licence
+    assert 'license = { text = "MIT" }' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

@@ -85,11 +85,18 @@ def test_registry_entries_are_complete_and_unique():
         assert key not in seen, f"duplicate entry {key}"
         seen.add(key)
         assert e.takes.strip(), f"{e.repo} {e.path} {e.symbol}: 'takes' is empty"
-        if e.status == "verified":
+        if e.status == "verified" and not e.url:
             assert re.fullmatch(r"[0-9a-f]{7,40}|v\d[\w.-]*", e.version), (
                 f"{e.repo} {e.path} {e.symbol}: a verified entry needs a commit or tag; "
                 f"got {e.version!r}"
             )
+        if e.status == "verified" and e.url:
+            # a document or a message: its edition or date, never a placeholder
+            assert e.version.strip() and e.version != "unverified", (e.path, e.version)
+        if e.mirror:
+            assert re.fullmatch(r"[0-9a-f]{40}", e.version), (e.path, e.symbol, e.version)
+        if e.read_in:
+            assert "inferred" in e.read_in, (e.path, e.symbol, e.read_in)
         assert e.link.startswith("https://"), e.link
 
 
@@ -97,6 +104,29 @@ def test_every_cited_path_has_a_file_entry_for_its_sources_line():
     """A path cited only with symbols still needs a file-level entry to head its line."""
     files = {e.path for e in ENTRIES if not e.symbol}
     assert {e.path for e in ENTRIES} <= files, sorted({e.path for e in ENTRIES} - files)
+
+
+def test_a_mirror_read_links_to_the_mirror_and_says_so(tmp_path):
+    (tmp_path / "x.toml").write_text(
+        'repo = "torvalds/linux"\n[[entry]]\npath = "arch/x86/kvm/x86.c"\n'
+        'symbol = "kvm_set_tsc_khz"\nversion = "' + "c78f4f159ea4" + "0" * 28 + '"\n'
+        'mirror = "AOSC-Tracking/linux"\ntakes = "t"\n'
+        '[[entry]]\npath = "kernel/time/clocksource.c"\nversion = "v6.13"\n'
+        'read_in = "a snapshot without a commit id; v6.13 inferred from its code"\ntakes = "t"\n'
+    )
+    mirrored, inferred = sources.load_registry(tmp_path)
+    assert mirrored.link.startswith("https://github.com/AOSC-Tracking/linux/blob/c78f4f159ea4")
+    assert mirrored.shown_version == "at c78f4f159ea4 of the mirror AOSC-Tracking/linux"
+    assert inferred.link == "https://github.com/torvalds/linux/blob/v6.13/kernel/time/clocksource.c"
+    assert inferred.shown_version == "at v6.13, inferred"
+
+
+def test_the_kvm_tsc_rate_entries_are_pinned_to_a_v6_tree():
+    """They once pointed at a v4.5-era tree (old kvm_x86_ops); the text describes today's code."""
+    for symbol in ("kvm_set_tsc_khz", "set_tsc_khz", "tsc_always_catchup", "KVM_SET_TSC_KHZ"):
+        (entry,) = [e for e in ENTRIES if e.path == "arch/x86/kvm/x86.c" and e.symbol == symbol]
+        assert entry.mirror and entry.status == "verified", symbol
+        assert not entry.version.startswith("24740dab"), symbol
 
 
 def test_malformed_registry_files_are_refused(tmp_path):

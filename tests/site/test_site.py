@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,9 +34,13 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
+from tscmath.exercises.core import SOLUTION_TAG
+
 from ..conftest import BROWSER_ARGS, ROOT, notebook_paths
 
 BUILD = ROOT / "build"
+LIVE_TIMEOUT_MS = 180_000
+"""Time allowed for Pyodide to start on a live page (10-30 s on a busy 2-core machine)."""
 
 
 def _load_build_site():
@@ -48,46 +53,45 @@ def _load_build_site():
 build_site = _load_build_site()
 
 
-# --- Staging: pure functions, no browser --------------------------------------------------------
+# --- The configuration: pure checks, no browser --------------------------------------------------
+
+FOLD_PROMPTS = {"code_prompt_show": "Show the solution", "code_prompt_hide": "Hide the solution"}
 
 
-def _cell(kind: str, source: str, tags: list[str] | None = None) -> dict:
-    return {"cell_type": kind, "source": source, "metadata": {"tags": tags or []}}
-
-
-def test_solution_code_cells_are_folded_and_others_untouched():
-    nb = {
-        "cells": [
-            _cell("code", "answer = 42", ["solution"]),
-            _cell("code", "question = 1"),
-            _cell("code", "shown = 2", ["hide-input"]),
+def _toctree_entries(markdown: str) -> dict[str, list[str]]:
+    """``{caption: [document, ...]}`` of every toctree in a MyST page."""
+    trees = re.findall(r"```\{toctree\}\n(.*?)```", markdown, re.DOTALL)
+    found = {}
+    for body in trees:
+        caption = re.search(r"^:caption: (.+)$", body, re.MULTILINE).group(1)
+        found[caption] = [
+            line.strip() for line in body.splitlines() if line.strip() and line[0] != ":"
         ]
+    return found
+
+
+def test_table_of_contents_lists_every_notebook_chapters_then_exercises_in_file_order():
+    toc = _toctree_entries((ROOT / "site" / "index.md").read_text(encoding="utf-8"))
+    stems = [p.stem for p in notebook_paths()]
+    exercises = [s for s in stems if "exercises" in s]
+    pages = sorted(p.stem for p in (ROOT / "notebooks").glob("*.md"))  # glossary, references
+    assert toc == {
+        "Chapters": [s for s in stems if s not in exercises],
+        "Exercises": exercises,
+        "Reference": pages,
     }
-    cells = build_site.fold_solutions(nb)["cells"]
-    assert "hide-cell" in cells[0]["metadata"]["tags"]
-    assert cells[1]["metadata"]["tags"] == []
-    assert cells[2]["metadata"]["tags"] == ["hide-input"]
-    assert [c["source"] for c in cells] == ["answer = 42", "question = 1", "shown = 2"]
 
 
-def test_solution_markdown_becomes_a_collapsed_dropdown_that_survives_inner_fences():
-    text = "Use\n\n````python\nx = 1\n````\n\nand `y`."
-    cell = build_site.fold_solutions({"cells": [_cell("markdown", text, ["solution"])]})["cells"][0]
-    lines = cell["source"].splitlines()
-    fence = lines[0].split("{")[0]
-    assert set(fence) == {"`"} and len(fence) > 4, "the fence must outrun the inner ````"
-    assert lines[0].endswith("{admonition} Solution") and lines[1] == ":class: dropdown"
-    assert lines[-1] == fence
-    assert "\n".join(lines[2:-1]) == text
-
-
-def test_toc_lists_chapters_then_exercises_in_file_order():
-    names = ["00-start-here", "01-a", "07-playground", "09-exercises-b", "10-exercises-c"]
-    toc = build_site.toc_markdown([Path(f"{n}.ipynb") for n in names])
-    chapters, exercises = toc.split(":caption: Exercises")
-    assert ":caption: Chapters" in chapters
-    assert [n for n in names if n in chapters] == names[:3]
-    assert [n for n in names if n in exercises] == names[3:]
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem[:2])
+def test_solution_cells_carry_the_tags_that_fold_them_on_the_site(path):
+    cells = nbformat.read(path, as_version=4).cells
+    for cell in cells:
+        tags = cell.metadata.get("tags", [])
+        if SOLUTION_TAG in tags:
+            assert cell.cell_type == "code", f"{cell.id}: a solution is a code cell"
+            assert "hide-cell" in tags, f"{cell.id}: tag it hide-cell so the site folds it"
+            prompts = cell.metadata.get("mystnb", {})
+            assert FOLD_PROMPTS.items() <= prompts.items(), f"{cell.id}: 'Show the solution'"
 
 
 def test_external_resources_are_detected(tmp_path):
@@ -145,9 +149,15 @@ FIXTURE_CELLS = [
         [],
     ),
     ("markdown", "**Exercise.** What is $2^{32}$?", []),
-    ("code", "fixture_solution = 2**32\nfixture_solution", ["solution"]),
-    ("markdown", "The answer is $4294967296$, fixture-solution-text.", ["solution"]),
+    ("code", "fixture_solution = 2**32\nfixture_solution", ["solution", "hide-cell"]),
+    (
+        "markdown",
+        "**Check your understanding.** Why $2^{32}$?\n\n<details><summary>Answer</summary>\n\n"
+        "Because $F = 32$, fixture-answer-text.\n</details>",
+        [],
+    ),
 ]
+FIXTURE_INDEX = "# Fixture\n\n```{toctree}\n:caption: Chapters\n\n00-fixture\n```\n"
 
 
 def _write_fixture_notebook(folder: Path) -> None:
@@ -163,13 +173,16 @@ def _write_fixture_notebook(folder: Path) -> None:
         cell.pop("id", None)
         if tags:
             cell.metadata["tags"] = tags
+        if SOLUTION_TAG in tags:
+            cell.metadata["mystnb"] = FOLD_PROMPTS
         nb.cells.append(cell)
     nb.nbformat_minor = 4  # no cell ids: the text is the same on every run
     text = nbformat.writes(nb) + "\n"
-    path = folder / "00-fixture.ipynb"
     folder.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text() != text:  # unchanged: the build cache holds
-        path.write_text(text)
+    files = {folder / "00-fixture.ipynb": text, folder / "index.md": FIXTURE_INDEX}
+    for path, content in files.items():
+        if not path.exists() or path.read_text() != content:  # unchanged: the build cache holds
+            path.write_text(content)
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +205,9 @@ def collection_site(npm_or_assets) -> Path:
 def fixture_site(npm_or_assets) -> Path:
     notebooks = BUILD / "site-fixture-notebooks"
     _write_fixture_notebook(notebooks)
-    build_site.build(BUILD / "site-fixture", notebooks=notebooks, quiet=True)
+    build_site.build(
+        BUILD / "site-fixture", notebooks=notebooks, index=notebooks / "index.md", quiet=True
+    )
     return BUILD / "site-fixture"
 
 
@@ -286,6 +301,10 @@ def check_page(visit: Visit, url: str) -> dict:
     """Open ``url`` and assert everything a reader needs is there; return what was found."""
     page = visit.page
     page.goto(url, wait_until="load")
+    # A live page (chapter 07) loads Python in the browser first: wait until it is running.
+    for live in (".tsc-live", ".tsc-calc"):
+        if page.locator(live).count():
+            page.wait_for_selector(f"{live}[data-ready=true]", timeout=LIVE_TIMEOUT_MS)
     page.wait_for_load_state("networkidle")
     name = url.rsplit("/", 1)[-1] or "index.html"
     math_nodes = page.locator(".math").count()
@@ -305,7 +324,8 @@ def check_page(visit: Visit, url: str) -> dict:
     outputs = page.locator(".cell_output").all_inner_texts()
     undrawn = [t for t in outputs if re.search(r"<Figure size \d+x\d+ with", t)]
     assert undrawn == [], f"{name}: figures shown as text, not drawn: {undrawn}"
-    widgets = page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count()
+    # Widgets shown as views (an output may show its HTML instead, as chapter 07's live app).
+    widgets = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
     if widgets:
         page.wait_for_selector(".jupyter-widgets", state="attached", timeout=15_000)
     # Cells tagged "solution" (myst-nb puts tags on the cell as classes) stay folded.
@@ -315,10 +335,10 @@ def check_page(visit: Visit, url: str) -> dict:
         assert cell.locator("details").count() >= 1, f"{name}: solution cell {i} not foldable"
         assert not cell.locator("details").first.evaluate("d => d.open"), f"{name}: open"
         assert not cell.locator("pre").first.is_visible(), f"{name}: solution {i} shown"
-    dropdowns = page.locator(".admonition.dropdown")
-    for i in range(dropdowns.count()):
-        body = dropdowns.nth(i).locator("p").last
-        assert not body.is_visible(), f"{name}: dropdown {i} open by default"
+    # Answers of "Check your understanding" (<details> in Markdown) start folded too.
+    folded = page.locator("main details")
+    for i in range(folded.count()):
+        assert not folded.nth(i).evaluate("d => d.open"), f"{name}: <details> {i} open"
     assert visit.outside == [], f"{name}: requests left 127.0.0.1: {visit.outside}"
     assert visit.errors == [], f"{name}: console errors: {visit.errors}"
     return {"animations": page.locator(".animation").count(), "widgets": widgets}
@@ -353,9 +373,9 @@ def test_fixture_page_math_plot_widget_solutions_and_animation(fixture_site, vis
         assert plots.first.evaluate("i => i.naturalWidth") > 200
         page.screenshot(path=artifacts_dir / "site-fixture.png", full_page=True)
         assert page.locator(".cell.tag_solution").count() == 1
-        hidden = page.get_by_text("fixture-solution-text")
+        hidden = page.get_by_text("fixture-answer-text")
         assert not hidden.is_visible()
-        page.locator(".admonition.dropdown .admonition-title").first.click()
+        page.locator("main details summary", has_text="Answer").first.click()
         hidden.wait_for(state="visible", timeout=5_000)
         summary = page.locator(".cell.tag_solution summary").first
         assert "Show the solution" in summary.inner_text()
@@ -412,7 +432,9 @@ def _one_cell_site(tmp_path: Path, kind: str, source: str) -> None:
     make = nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell
     nb.cells.append(make(source))
     nbformat.write(nb, notebooks / "00-broken.ipynb")
-    build_site.build(tmp_path / "site", notebooks=notebooks, quiet=True)
+    index = tmp_path / "index.md"
+    index.write_text("# Broken\n\n```{toctree}\n00-broken\n```\n")
+    build_site.build(tmp_path / "site", notebooks=notebooks, index=index, quiet=True)
 
 
 @pytest.mark.slow
@@ -427,3 +449,61 @@ def test_a_warning_fails_the_build(tmp_path, npm_or_assets, capfd):
     with pytest.raises(SystemExit, match="sphinx-build failed"):
         _one_cell_site(tmp_path, "markdown", "See [the missing chapter](99-missing.ipynb).")
     assert "99-missing" in capfd.readouterr().err
+
+
+# --- Reading at 1280 px ------------------------------------------------------------------------
+# Every chapter measured in a 1280 x 900 window: an output block scrolls when its scrollWidth
+# exceeds its clientWidth; a display equation is clipped when it is wider than the article
+# column; an image lacks a description when its alt is empty or a file name.
+
+_MEASURE = """async () => {
+    if (window.MathJax && window.MathJax.startup) await window.MathJax.startup.promise;
+    const column = document.querySelector('article.bd-article');
+    const right = column.getBoundingClientRect().right;
+    const scrolling = Array.from(document.querySelectorAll('div.cell_output pre'))
+        .filter(p => p.scrollWidth > p.clientWidth + 1)
+        .map(p => p.innerText.slice(0, 60));
+    const clipped = Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+        .filter(m => m.getBoundingClientRect().right > right + 1
+                     || m.scrollWidth > m.clientWidth + 1)
+        .map(m => (m.querySelector('mjx-assistive-mml') || m).textContent.slice(0, 60));
+    const undescribed = Array.from(column.querySelectorAll('img'))
+        .filter(i => !i.closest('.animation'))
+        .map(i => i.getAttribute('alt') || '')
+        .filter(a => a.split(/\\s+/).length < 6 || /\\.(png|svg|jpe?g)$/.test(a));
+    return {scrolling, clipped, undescribed};
+}"""
+
+
+@pytest.mark.browser
+def test_every_chapter_fits_1280_px_and_describes_its_figures(collection_site, visit):
+    problems = {}
+    with serve(collection_site) as base:
+        for path in notebook_paths():
+            visit.page.goto(f"{base}{path.stem}.html", wait_until="load")
+            found = visit.page.evaluate(_MEASURE)
+            bad = {k: v for k, v in found.items() if v}
+            if bad:
+                problems[path.stem] = bad
+    assert not problems, problems
+
+
+def test_every_chapter_page_ends_with_its_linked_sources(collection_site):
+    """Pages of notebooks that cite real systems end with a "Sources" section of GitHub links."""
+    spec = importlib.util.spec_from_file_location(
+        "tools_sources_site", ROOT / "tools" / "sources.py"
+    )
+    tool = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = tool
+    spec.loader.exec_module(tool)
+    entries = tool.load_registry()
+    for nb in notebook_paths():
+        groups = tool.sources_for_notebook(nb, entries)
+        html = (collection_site / f"{nb.stem}.html").read_text(encoding="utf-8")
+        if not groups:
+            assert 'id="sources"' not in html, nb.name
+            continue
+        section = html[html.index('id="sources"') :]
+        assert ">Sources<" in section[:300], nb.name
+        for file_entry, _ in groups:
+            assert f'href="{file_entry.link}"' in section, (nb.name, file_entry.path)

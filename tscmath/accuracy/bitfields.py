@@ -20,7 +20,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, check_int, check_sequence
 from ..formats import FixedPointFormat
 from ..scaling import check_format, check_multiplier
 
@@ -54,8 +54,7 @@ def bit_weight(k: int, fmt: FixedPointFormat) -> Fraction:
     """
     fmt = check_format(fmt)
     width = fmt.int_bits + fmt.frac_bits
-    if not 0 <= k < width:
-        raise InvalidInput(f"k must be an integer in [0, {width - 1}] for {fmt.name}; got {k}")
+    k = check_int("k", k, 0, width - 1)
     return Fraction(2) ** (k - fmt.frac_bits)
 
 
@@ -70,6 +69,7 @@ def value_of_bits(bits: list[int], fmt: FixedPointFormat) -> Fraction:
     """
     fmt = check_format(fmt)
     width = fmt.int_bits + fmt.frac_bits
+    bits = check_sequence("bits", bits)
     if len(bits) != width or any(b not in (0, 1) for b in bits):
         raise InvalidInput(f"bits must be {width} zeros and ones for {fmt.name}; got {bits!r}")
     value = 0
@@ -110,12 +110,12 @@ def draw_bits(ax: Any, mult: int, fmt: FixedPointFormat, title: str | None = Non
                 1,
                 1,
                 facecolor=colour[is_int] if bit else "white",
-                edgecolor="#333333",
+                edgecolor=COLORS["ink"],
                 hatch=hatch[is_int] if bit else "",
                 linewidth=0.6,
             )
         )
-        ax.text(i + 0.5, 0.5, str(bit), ha="center", va="center", fontsize=7, in_layout=False)
+        ax.text(i + 0.5, 0.5, str(bit), ha="center", va="center", fontsize=10.5, in_layout=False)
     point = fmt.int_bits
     ax.axvline(point, color=COLORS["vermillion"], linewidth=2.5)
     ax.text(point, 1.08, "binary point", ha="center", va="bottom", color=COLORS["vermillion"])
@@ -128,13 +128,14 @@ def draw_bits(ax: Any, mult: int, fmt: FixedPointFormat, title: str | None = Non
     ax.set_xlabel("bit number (0 = least significant; bit k is worth 2^(k - F))")
     ax.legend(
         handles=[
-            Patch(facecolor=colour[True], hatch="//", edgecolor="#333333", label="integer bit = 1"),
-            Patch(facecolor=colour[False], edgecolor="#333333", label="fraction bit = 1"),
-            Patch(facecolor="white", edgecolor="#333333", label="bit = 0"),
+            Patch(
+                facecolor=colour[True], hatch="//", edgecolor=COLORS["ink"], label="integer bit = 1"
+            ),
+            Patch(facecolor=colour[False], edgecolor=COLORS["ink"], label="fraction bit = 1"),
+            Patch(facecolor="white", edgecolor=COLORS["ink"], label="bit = 0"),
         ],
         loc="upper left",
         bbox_to_anchor=(1.0, 1.0),
-        fontsize=8,
     )
     ax.set_title(
         title or f"{fmt.name}: multiplier {mult:#x} = {float(Fraction(mult, fmt.one)):.10g}"

@@ -21,14 +21,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from ..errors import RatioOutOfRange, check_hz
+from ..conversions import SECONDS_PER_DAY
+from ..errors import InvalidInput, RatioOutOfRange, check_fraction, check_hz, check_sequence
 from ..formats import FixedPointFormat
 from ..scaling import check_format, drift_ticks_per_second
 
-__all__ = ["SECONDS_PER_DAY", "us_per_day", "drift_bound", "drift_grid"]
+__all__ = ["MAX_GRID_CELLS", "us_per_day", "drift_bound", "drift_grid"]
 
-SECONDS_PER_DAY = 86_400
-"""Seconds in a day (no leap seconds)."""
+MAX_GRID_CELLS = 100_000
+"""Most (guest, host) pairs :func:`drift_grid` computes in one call (about a second)."""
 
 
 def us_per_day(ticks_per_second: Fraction | int, guest_hz: int) -> Fraction:
@@ -40,7 +41,8 @@ def us_per_day(ticks_per_second: Fraction | int, guest_hz: int) -> Fraction:
     Fraction(432, 5)
     """
     guest_hz = check_hz("guest_hz", guest_hz)
-    return Fraction(ticks_per_second) * SECONDS_PER_DAY * 10**6 / guest_hz
+    tps = check_fraction("ticks_per_second", ticks_per_second, lo=None)
+    return tps * SECONDS_PER_DAY * 10**6 / guest_hz
 
 
 def drift_bound(host_hz: int, fmt: FixedPointFormat) -> Fraction:
@@ -72,13 +74,24 @@ def drift_grid(
     (Fraction(0, 1), Fraction(0, 1))
     """
     fmt = check_format(fmt)
+    guests = _hz_list("guest_hzs", guest_hzs)
+    hosts = _hz_list("host_hzs", host_hzs)
+    if len(guests) * len(hosts) > MAX_GRID_CELLS:
+        raise InvalidInput(
+            f"len(guest_hzs) * len(host_hzs) must be at most MAX_GRID_CELLS = {MAX_GRID_CELLS}; "
+            f"got {len(guests)} * {len(hosts)} = {len(guests) * len(hosts)}"
+        )
     rows: list[list[Fraction | None]] = []
-    for guest in guest_hzs:
+    for guest in guests:
         row: list[Fraction | None] = []
-        for host in host_hzs:
+        for host in hosts:
             try:
                 row.append(us_per_day(drift_ticks_per_second(guest, host, fmt), guest))
             except RatioOutOfRange:
                 row.append(None)
         rows.append(row)
     return rows
+
+
+def _hz_list(name: str, values: object) -> list[int]:
+    return [check_hz(f"{name}[{i}]", v) for i, v in enumerate(check_sequence(name, values))]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, check_fields, check_int
 from ..formats import FixedPointFormat
 from ..scaling import check_format, check_multiplier
 from ..vectorized import as_u64_array, scale_array
@@ -54,13 +54,13 @@ def scale_float64(tsc: object, mult: int, fmt: FixedPointFormat) -> np.ndarray:
     fmt = check_format(fmt)
     mult = check_multiplier(mult, fmt)
     t = as_u64_array("tsc", tsc)
-    result = np.floor(t.astype(np.float64) * (mult / fmt.one))
+    result = np.asarray(np.floor(t.astype(np.float64) * (mult / fmt.one)))
     if result.size and float(result.max()) >= _TWO_64:
         raise InvalidInput(
             f"scale_float64: a float64 result is >= 2**64 for mult={mult:#x} in {fmt.name}; "
             "use smaller tsc values"
         )
-    return result.astype(np.uint64)
+    return result.astype(np.uint64)  # same shape as tsc (a scalar gives shape ())
 
 
 def abs_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -71,6 +71,9 @@ def abs_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     >>> abs_difference(np.array([5, 2**64 - 1], dtype=np.uint64), np.array([7, 0], dtype=np.uint64))
     array([                   2, 18446744073709551615], dtype=uint64)
     """
+    a, b = as_u64_array("a", a), as_u64_array("b", b)
+    if a.shape != b.shape:
+        raise InvalidInput(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     return np.where(a >= b, a - b, b - a)
 
 
@@ -95,6 +98,11 @@ class FloatComparison:
     too_high: int
     too_low: int
     max_error_ticks: int
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        for name in ("total", "wrong", "too_high", "too_low", "max_error_ticks"):
+            check_int(name, getattr(self, name), 0)
 
     @property
     def wrong_fraction(self) -> float:

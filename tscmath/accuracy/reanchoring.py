@@ -35,13 +35,28 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..conversions import NS_PER_S, ns_to_ticks
-from ..errors import InvalidInput, check_hz, check_int, check_nonnegative
+from ..conversions import MAX_HZ, NS_PER_S, ns_to_ticks
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    RatioOutOfRange,
+    check_count,
+    check_fields,
+    check_int,
+    check_nonnegative,
+    check_sequence,
+)
 from ..formats import FixedPointFormat
 from ..offsets import guest_tsc, offset_for
 from ..scaling import check_format, effective_hz, multiplier
 
-__all__ = ["MigrationTrace", "simulate_migrations"]
+__all__ = ["MAX_STAYS", "MAX_STAY_S", "MigrationTrace", "simulate_migrations"]
+
+MAX_STAYS = 100_000
+"""Most stays :func:`simulate_migrations` simulates in one call (a few seconds of work)."""
+
+MAX_STAY_S = 10**6
+"""Longest stay on one host, in seconds (about 11.6 days)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,9 @@ class MigrationTrace:
     lag_ticks: tuple[Fraction, ...]
     rate_ticks: tuple[Fraction, ...]
     rounding_ticks: tuple[Fraction, ...]
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 def simulate_migrations(
@@ -90,13 +108,14 @@ def simulate_migrations(
     guest_hz : int
         The frequency the guest was promised.
     host_hzs : sequence of int
-        Host TSC frequencies, visited in turn.
+        Host TSC frequencies, visited in turn (each ``1 .. MAX_HZ``).
     stays : int
-        Number of stays (each ends with a migration).
+        Number of stays (each ends with a migration), ``1 .. MAX_STAYS``.
     stay_s : int
-        Whole seconds of host time spent on each host (plus a random fraction of a second).
+        Whole seconds of host time spent on each host (plus a random fraction of a second),
+        ``1 .. MAX_STAY_S``.
     blackout_ns : int
-        Shortest blackout of a migration, in ns.
+        Shortest blackout of a migration, in ns, at most ``MAX_STAY_S`` seconds.
     blackout_jitter_ns : int, optional
         Each blackout is ``blackout_ns`` plus a random ``0..blackout_jitter_ns`` ns.
     fmt : FixedPointFormat
@@ -108,15 +127,22 @@ def simulate_migrations(
     -------
     MigrationTrace
     """
-    guest_hz = check_hz("guest_hz", guest_hz)
-    hosts = [check_hz(f"host_hzs[{i}]", h) for i, h in enumerate(host_hzs)]
+    guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
+    host_list = check_sequence("host_hzs", host_hzs)
+    hosts = [check_int(f"host_hzs[{i}]", h, 1, MAX_HZ) for i, h in enumerate(host_list)]
     if not hosts:
         raise InvalidInput("host_hzs must name at least one host frequency; got none")
-    stays = check_int("stays", stays, 1)
-    stay_s = check_int("stay_s", stay_s, 1)
-    blackout_ns = check_nonnegative("blackout_ns", blackout_ns)
-    blackout_jitter_ns = check_nonnegative("blackout_jitter_ns", blackout_jitter_ns)
+    stays = check_count("stays", stays, 1, MAX_STAYS, "MAX_STAYS")
+    stay_s = check_count("stay_s", stay_s, 1, MAX_STAY_S, "MAX_STAY_S")
+    blackout_ns = check_int("blackout_ns", blackout_ns, 0, MAX_STAY_S * NS_PER_S)
+    blackout_jitter_ns = check_int("blackout_jitter_ns", blackout_jitter_ns, 0, 1 << 62)
     fmt = check_format(fmt)
+    for i, host_hz in enumerate(hosts):
+        try:
+            multiplier(guest_hz, host_hz, fmt)
+        except RatioOutOfRange as exc:
+            raise RatioOutOfRange(f"host_hzs[{i}] = {host_hz}: {exc}") from None
+    seed = check_nonnegative("seed", seed)
     rng = np.random.default_rng(seed)
     arrivals = rng.integers(0, 1 << 50, size=stays, dtype=np.uint64).tolist()
     fractions = rng.random(stays).tolist()  # share of a second added to each stay
@@ -136,6 +162,12 @@ def simulate_migrations(
         rate += (guest_hz - effective_hz(mult, host_hz, fmt)) * stay
         blackout = blackout_ns + int(jitters[k])
         g += ns_to_ticks(blackout, guest_hz)
+        if g > U64_MAX:
+            raise InvalidInput(
+                f"the guest TSC passes 2**64 - 1 after stay {k + 1} (guest_hz = {guest_hz}, "
+                f"stay_s = {stay_s}, blackout_ns = {blackout_ns}): the model keeps it below the "
+                "wrap; use fewer stays, shorter stays or a lower guest_hz"
+            )
         ideal += guest_hz * stay + Fraction(guest_hz * blackout, NS_PER_S)
         lag = ideal - g
         lags.append(lag)

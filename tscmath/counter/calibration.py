@@ -29,7 +29,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import InvalidInput, check_hz, check_int, check_nonnegative
+from ..errors import (
+    InvalidInput,
+    check_count,
+    check_fraction,
+    check_hz,
+    check_int,
+    check_nonnegative,
+)
 
 __all__ = [
     "PIT_HZ",
@@ -43,6 +50,8 @@ __all__ = [
     "error_bound_hz",
     "CalibrationRun",
     "simulate_calibration",
+    "MAX_TRIALS",
+    "MAX_JITTER_TICKS",
 ]
 
 PIT_HZ = 1_193_182
@@ -53,6 +62,12 @@ HPET_PERIOD_FS = 69_841_279
 
 FS_PER_S = 10**15
 """Femtoseconds in one second."""
+
+MAX_TRIALS = 100_000
+"""Most trials :func:`simulate_calibration` runs in one call (about a second of work)."""
+
+MAX_JITTER_TICKS = 1 << 40
+"""Largest read lateness :func:`simulate_calibration` accepts, in TSC ticks (minutes at GHz)."""
 
 
 def tsc_hz_from_cpuid_15h(eax: int, ebx: int, ecx: int) -> int:
@@ -139,10 +154,12 @@ def window_ticks(window_ns: int, ref_hz: int | Fraction) -> int:
     59659
     """
     window_ns = check_int("window_ns", window_ns, 1)
-    ticks = int(Fraction(ref_hz) * window_ns // 1_000_000_000)
+    ref_hz = check_fraction("ref_hz", ref_hz)
+    ticks = int(ref_hz * window_ns // 1_000_000_000)
     if ticks < 1:
         raise InvalidInput(
-            f"window_ns must span at least one reference tick; got {window_ns} ns at {ref_hz} Hz"
+            f"window_ns = {window_ns} ns at ref_hz = {ref_hz} Hz spans less than one reference "
+            "tick; the window must hold at least one"
         )
     return ticks
 
@@ -162,7 +179,8 @@ def error_bound_hz(ref_ticks: int, jitter_ticks: int, ref_hz: int | Fraction = P
     """
     ref_ticks = check_int("ref_ticks", ref_ticks, 1)
     jitter_ticks = check_nonnegative("jitter_ticks", jitter_ticks)
-    return Fraction(ref_hz) * (jitter_ticks + 1) / ref_ticks + 1
+    ref_hz = check_fraction("ref_hz", ref_hz)
+    return ref_hz * (jitter_ticks + 1) / ref_ticks + 1
 
 
 @dataclass(frozen=True)
@@ -182,6 +200,19 @@ class CalibrationRun:
     ref_ticks: int
     estimates_hz: tuple[int, ...]
     true_hz: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ref_ticks", check_int("ref_ticks", self.ref_ticks, 1))
+        if not isinstance(self.estimates_hz, (tuple, list)) or not self.estimates_hz:
+            raise InvalidInput(
+                "estimates_hz must be a non-empty tuple of integer estimates (Hz); got "
+                f"{self.estimates_hz!r}"
+            )
+        estimates = tuple(
+            check_nonnegative(f"estimates_hz[{i}]", e) for i, e in enumerate(self.estimates_hz)
+        )
+        object.__setattr__(self, "estimates_hz", estimates)
+        object.__setattr__(self, "true_hz", check_hz("true_hz", self.true_hz))
 
     @property
     def errors_hz(self) -> tuple[int, ...]:
@@ -219,15 +250,16 @@ def simulate_calibration(
     window_ns : int
         Length of the calibration window in ns (rounded down to whole reference ticks).
     jitter_ticks : int
-        Largest lateness of one TSC read, in TSC ticks.
+        Largest lateness of one TSC read, in TSC ticks, ``0 .. MAX_JITTER_TICKS``.
     trials : int
-        Number of calibrations to simulate.
+        Number of calibrations to simulate, ``1 .. MAX_TRIALS``.
     seed : int
-        Seed of the random generator (same seed, same answers).
+        Seed of the random generator (same seed, same answers), ``>= 0``.
     reference : {"pit", "hpet"}
         The reference timer.
-    ref_true_hz : Fraction, optional
-        The reference's *real* rate, if its crystal is off its nominal rate (default: nominal).
+    ref_true_hz : int or Fraction, optional
+        The reference's *real* rate (positive), if its crystal is off its nominal rate
+        (default: nominal).
 
     Returns
     -------
@@ -242,17 +274,16 @@ def simulate_calibration(
     True
     """
     true_tsc_hz = check_hz("true_tsc_hz", true_tsc_hz)
-    jitter_ticks = check_nonnegative("jitter_ticks", jitter_ticks)
-    trials = check_int("trials", trials, 1)
-    if reference == "pit":
+    jitter_ticks = check_int("jitter_ticks", jitter_ticks, 0, MAX_JITTER_TICKS)
+    trials = check_count("trials", trials, 1, MAX_TRIALS, "MAX_TRIALS")
+    seed = check_nonnegative("seed", seed)
+    if isinstance(reference, str) and reference == "pit":
         nominal: Fraction = Fraction(PIT_HZ)
-    elif reference == "hpet":
+    elif isinstance(reference, str) and reference == "hpet":
         nominal = hpet_hz()
     else:
         raise InvalidInput(f"reference must be 'pit' or 'hpet'; got {reference!r}")
-    real = nominal if ref_true_hz is None else Fraction(ref_true_hz)
-    if real <= 0:
-        raise InvalidInput(f"ref_true_hz must be positive; got {ref_true_hz}")
+    real = nominal if ref_true_hz is None else check_fraction("ref_true_hz", ref_true_hz)
     ref_ticks = window_ticks(window_ns, nominal)
     # TSC ticks that truly elapse over ref_ticks of the real reference (exact fraction).
     elapsed = Fraction(ref_ticks) * true_tsc_hz / real

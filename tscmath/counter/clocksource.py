@@ -24,14 +24,13 @@ Examples
 
 from __future__ import annotations
 
+from ..conversions import NS_PER_S
 from ..errors import U64_MAX, InvalidInput, check_int, check_nonnegative
 
 __all__ = ["U32_MAX", "calc_mult_shift", "cyc_to_ns", "max_delta_cycles", "horizon_ns"]
 
 U32_MAX = (1 << 32) - 1
 """Largest value of a u32 (``mult``, and Linux's ``from``/``maxsec`` arguments)."""
-
-NSEC_PER_SEC = 1_000_000_000
 
 
 def calc_mult_shift(hz: int, max_seconds: int) -> tuple[int, int]:
@@ -74,7 +73,7 @@ def calc_mult_shift(hz: int, max_seconds: int) -> tuple[int, int]:
     max_seconds = check_int("max_seconds", max_seconds, 0, U32_MAX)
     sftacc = 32 - ((max_seconds * hz) >> 32).bit_length()
     for shift in range(32, 0, -1):
-        mult = ((NSEC_PER_SEC << shift) + hz // 2) // hz
+        mult = ((NS_PER_S << shift) + hz // 2) // hz
         if mult >> sftacc == 0:
             break
     if mult == 0 or mult >> sftacc:
@@ -148,4 +147,4 @@ def horizon_ns(mult: int, hz: int) -> int:
     1099
     """
     hz = check_int("hz", hz, 1, None)
-    return max_delta_cycles(mult) * NSEC_PER_SEC // hz
+    return max_delta_cycles(mult) * NS_PER_S // hz

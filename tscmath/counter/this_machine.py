@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ..errors import InvalidInput
+from ..conversions import MAX_HZ
+from ..errors import InvalidInput, check_bool, check_hz, check_instance, check_str
 
 __all__ = [
     "TSC_FLAG_MEANINGS",
@@ -103,6 +104,29 @@ class HostTscInfo:
     cpu_mhz: str | None = None
     unreadable: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "platform", check_str("platform", self.platform))
+        for name in ("clocksource", "cpu_mhz"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, check_str(name, getattr(self, name)))
+        check_instance("available_clocksources", self.available_clocksources, tuple, "a tuple")
+        for i, item in enumerate(self.available_clocksources):
+            check_str(f"available_clocksources[{i}]", item)
+        if self.flags is not None:
+            check_instance("flags", self.flags, dict, "a dict of flag name to bool, or None")
+            for name, present in self.flags.items():
+                if name not in TSC_FLAG_MEANINGS:
+                    raise InvalidInput(
+                        f"flags keys must be among {sorted(TSC_FLAG_MEANINGS)}; got {name!r}"
+                    )
+                check_bool(f"flags[{name!r}]", present)
+        if self.tsc_hz is not None:
+            object.__setattr__(self, "tsc_hz", check_hz("tsc_hz", self.tsc_hz))
+        check_instance("unreadable", self.unreadable, dict, "a dict of str to str")
+        for what, why in self.unreadable.items():
+            check_str("unreadable key", what)
+            check_str(f"unreadable[{what!r}]", why)
+
     def summary(self, show_cpu_mhz: bool = True) -> list[str]:
         """One line per fact, then one line per thing that could not be read and why.
 
@@ -114,6 +138,7 @@ class HostTscInfo:
         >>> HostTscInfo("darwin", unreadable={"clocksource": "not Linux"}).summary()
         ['platform: darwin', 'could not read clocksource: not Linux']
         """
+        show_cpu_mhz = check_bool("show_cpu_mhz", show_cpu_mhz)
         lines = [f"platform: {self.platform}"]
         if self.clocksource is not None:
             lines.append(f"current clocksource: {self.clocksource}")
@@ -145,7 +170,7 @@ def parse_cpu_flags(cpuinfo_text: str) -> frozenset[str]:
     >>> sorted(parse_cpu_flags("flags\\t\\t: tsc rdtscp\\nflags : other"))
     ['rdtscp', 'tsc']
     """
-    for line in cpuinfo_text.splitlines():
+    for line in check_str("cpuinfo_text", cpuinfo_text).splitlines():
         key, sep, value = line.partition(":")
         if sep and key.strip() == "flags":
             return frozenset(value.split())
@@ -165,7 +190,7 @@ def parse_cpu_mhz(cpuinfo_text: str) -> str | None:
     >>> parse_cpu_mhz("cpu MHz\\t\\t: 2445.404\\n")
     '2445.404'
     """
-    for line in cpuinfo_text.splitlines():
+    for line in check_str("cpuinfo_text", cpuinfo_text).splitlines():
         key, sep, value = line.partition(":")
         if sep and key.strip() == "cpu MHz":
             return value.strip()
@@ -178,11 +203,26 @@ def tsc_flags(flags: frozenset[str] | set[str]) -> dict[str, bool]:
     ``invariant_tsc`` is not a cpuinfo flag: Linux sets both ``constant_tsc`` and
     ``nonstop_tsc`` when CPUID 8000_0007h EDX[8] is set, so it is their conjunction here.
 
+    ``flags`` is a collection of whole flag names (as :func:`parse_cpu_flags` returns); a
+    single string is refused, since ``"tsc" in "constant_tsc"`` would be a substring match.
+
     Examples
     --------
     >>> tsc_flags({"tsc", "constant_tsc"})["invariant_tsc"]
     False
+    >>> tsc_flags("constant_tsc nonstop_tsc")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tscmath.errors.InvalidInput: flags must be a set of flag names ...; got 'constant_tsc ...'
     """
+    if isinstance(flags, (str, bytes)) or not isinstance(flags, (set, frozenset, list, tuple)):
+        raise InvalidInput(
+            "flags must be a set of flag names such as parse_cpu_flags returns (split a flags "
+            f"line with str.split()); got {flags!r}"
+        )
+    for name in flags:
+        check_str("flags element", name)
+    flags = frozenset(flags)
     result = {name: name in flags for name in TSC_FLAG_MEANINGS if name != "invariant_tsc"}
     result["invariant_tsc"] = result["constant_tsc"] and result["nonstop_tsc"]
     return dict(sorted(result.items()))
@@ -208,7 +248,7 @@ def parse_dmesg_tsc_hz(dmesg_text: str) -> int | None:
     >>> parse_dmesg_tsc_hz("no tsc here") is None
     True
     """
-    found = _DMESG_TSC.findall(dmesg_text)
+    found = _DMESG_TSC.findall(check_str("dmesg_text", dmesg_text))
     refined = [
         m for line in dmesg_text.splitlines() if "Refined" in line for m in _DMESG_TSC.findall(line)
     ]
@@ -228,16 +268,22 @@ def parse_khz_file(text: str) -> int:
     >>> parse_khz_file("fast")
     Traceback (most recent call last):
     ...
-    tscmath.errors.InvalidInput: tsc_freq_khz must hold a positive whole number of kHz; got 'fast'
+    tscmath.errors.InvalidInput: text (a tsc_freq_khz file) must hold a whole number of kHz in \
+[1, 1000000000]; got 'fast'
     """
-    stripped = text.strip()
+    stripped = check_str("text", text).strip()
     try:
         value = Decimal(stripped)
     except InvalidOperation:
         value = Decimal(-1)
-    if value <= 0 or value != value.to_integral_value():
+    if (
+        not value.is_finite()  # 'Infinity', 'NaN'
+        or value != value.to_integral_value()
+        or not 1 <= value <= MAX_HZ // 1000
+    ):
         raise InvalidInput(
-            f"tsc_freq_khz must hold a positive whole number of kHz; got {stripped!r}"
+            f"text (a tsc_freq_khz file) must hold a whole number of kHz in "
+            f"[1, {MAX_HZ // 1000}]; got {stripped[:80]!r}"
         )
     return int(value) * 1000
 
@@ -276,7 +322,8 @@ def read_host_info(root: str | Path = "/", platform: str | None = None) -> HostT
     >>> info.clocksource is None and "clocksource" in info.unreadable
     True
     """
-    platform = sys.platform if platform is None else platform
+    platform = sys.platform if platform is None else check_str("platform", platform)
+    check_instance("root", root, (str, Path), "a str or Path")
     if not platform.startswith("linux"):
         why = (
             f"this is {platform}, not Linux: the notebook reads Linux's /sys and /proc "

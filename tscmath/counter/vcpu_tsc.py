@@ -10,6 +10,13 @@ write to IA32_TSC_ADJUST moves the TSC by the change), KVM (Linux ``arch/x86/kvm
 * ``IA32_TSC = v``: ``new_offset = v - scale(host_tsc)``; ``tsc_adjust += new_offset - offset``;
 * ``IA32_TSC_ADJUST = a``: ``offset += a - tsc_adjust``; ``tsc_adjust = a``.
 
+Since Linux 5.10 (commit 0c899c25d754, "KVM: x86: do not attempt TSC synchronization on guest
+writes") that is all a guest write does. Writes by the host (vCPU creation, and userspace such
+as QEMU restoring ``MSR_IA32_TSC`` with ``KVM_SET_MSRS``) go through ``kvm_synchronize_tsc``
+instead, which may snap the vCPU onto the offset of the other vCPUs; :func:`host_write_tsc`
+models it, with :class:`TscSync` for KVM's per-VM matching state. Host writes leave
+IA32_TSC_ADJUST alone.
+
 All arithmetic is mod 2**64 (offsets are u64, two's complement); the functions are pure and
 return a new state.
 
@@ -29,12 +36,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..errors import U64_MAX, check_u64
+from ..conversions import ns_to_ticks
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    check_fields,
+    check_hz,
+    check_instance,
+    check_int,
+    check_u64,
+)
 from ..formats import AMD_SVM, FixedPointFormat
 from ..offsets import guest_tsc
 from ..scaling import check_format, check_multiplier, scale
 
-__all__ = ["VcpuTsc", "read_tsc", "write_tsc", "write_tsc_adjust"]
+__all__ = [
+    "VcpuTsc",
+    "read_tsc",
+    "write_tsc",
+    "write_tsc_adjust",
+    "TscSync",
+    "host_write_tsc",
+]
 
 
 @dataclass(frozen=True)
@@ -59,16 +82,21 @@ class VcpuTsc:
     fmt: FixedPointFormat = AMD_SVM
 
     def __post_init__(self) -> None:
-        check_u64("offset", self.offset)
-        check_u64("tsc_adjust", self.tsc_adjust)
+        # Store plain Python ints (numpy scalars are accepted on input, never kept).
+        object.__setattr__(self, "offset", check_u64("offset", self.offset))
+        object.__setattr__(self, "tsc_adjust", check_u64("tsc_adjust", self.tsc_adjust))
         check_format(self.fmt)
         if self.mult is not None:
-            check_multiplier(self.mult, self.fmt)
+            object.__setattr__(self, "mult", check_multiplier(self.mult, self.fmt))
 
     @property
     def multiplier(self) -> int:
         """The multiplier in use (``fmt.one`` when there is no scaling)."""
         return self.fmt.one if self.mult is None else self.mult
+
+
+def _check_cpu(cpu: object) -> None:
+    check_instance("cpu", cpu, VcpuTsc)
 
 
 def read_tsc(cpu: VcpuTsc, host_tsc: int) -> int:
@@ -79,6 +107,7 @@ def read_tsc(cpu: VcpuTsc, host_tsc: int) -> int:
     >>> read_tsc(VcpuTsc(offset=2**64 - 10), host_tsc=25)
     15
     """
+    _check_cpu(cpu)
     return guest_tsc(host_tsc, cpu.multiplier, cpu.offset, cpu.fmt)
 
 
@@ -94,6 +123,8 @@ def write_tsc(cpu: VcpuTsc, host_tsc: int, value: int) -> VcpuTsc:
     >>> read_tsc(cpu, 100), read_tsc(cpu, 150)
     (0, 50)
     """
+    _check_cpu(cpu)
+    host_tsc = check_u64("host_tsc", host_tsc)
     value = check_u64("value", value)
     new_offset = (value - scale(host_tsc, cpu.multiplier, cpu.fmt, wrap=True)) & U64_MAX
     moved = new_offset - cpu.offset
@@ -112,7 +143,123 @@ def write_tsc_adjust(cpu: VcpuTsc, host_tsc: int, value: int) -> VcpuTsc:
     >>> read_tsc(cpu, 100), cpu.tsc_adjust
     (107, 7)
     """
+    _check_cpu(cpu)
     check_u64("host_tsc", host_tsc)
     value = check_u64("value", value)
     moved = value - cpu.tsc_adjust
     return replace(cpu, offset=(cpu.offset + moved) & U64_MAX, tsc_adjust=value)
+
+
+@dataclass(frozen=True)
+class TscSync:
+    """KVM's per-VM TSC-matching state (``kvm->arch``), the part ``kvm_synchronize_tsc`` uses.
+
+    Attributes
+    ----------
+    last_tsc_write : int
+        Guest TSC value of the previous host write (``last_tsc_write``).
+    last_tsc_nsec : int
+        Host nanoseconds at that write (``last_tsc_nsec``).
+    cur_tsc_offset : int
+        The offset shared by the current generation of matched vCPUs (``cur_tsc_offset``).
+    generation : int
+        ``cur_tsc_generation``: a new one starts with every unmatched write.
+    user_set_tsc : bool
+        Userspace has written a TSC value before (``user_set_tsc``, Linux 6.7+).
+    last_tsc_hz : int
+        TSC frequency of the vCPU written last (``last_tsc_khz``); 0 before the first write,
+        so the first vCPU of a VM always starts a generation.
+    """
+
+    last_tsc_write: int = 0
+    last_tsc_nsec: int = 0
+    cur_tsc_offset: int = 0
+    generation: int = 0
+    user_set_tsc: bool = False
+    last_tsc_hz: int = 0
+
+    def __post_init__(self) -> None:
+        check_fields(self)  # numpy ints stored as Python ints, user_set_tsc a bool
+        check_int("last_tsc_hz", self.last_tsc_hz, 0, None)
+        check_u64("last_tsc_write", self.last_tsc_write)
+        check_int("last_tsc_nsec", self.last_tsc_nsec, 0, None)
+        check_u64("cur_tsc_offset", self.cur_tsc_offset)
+        check_int("generation", self.generation, 0, None)
+
+
+def host_write_tsc(
+    cpu: VcpuTsc,
+    sync: TscSync,
+    *,
+    host_tsc: int,
+    host_ns: int,
+    value: int | None,
+    tsc_hz: int,
+) -> tuple[VcpuTsc, TscSync, bool]:
+    """A host-initiated TSC write, as ``kvm_synchronize_tsc`` (Linux ``arch/x86/kvm/x86.c``).
+
+    ``value=None`` is the write KVM does itself when it creates a vCPU (data 0); an integer is
+    a userspace write of ``MSR_IA32_TSC``. The write is taken as an attempt to synchronize
+    with the vCPUs written before when
+
+    * the value is 0 (vCPU creation, or userspace writing 0), or
+    * userspace has written a TSC before (``user_set_tsc``, since Linux 6.7, commit
+      bf328e22e472) and the value lies within one second of TSC ticks (``tsc_hz``) of where the
+      previous write would be now: ``|value - (last_tsc_write + ticks(elapsed))| < tsc_hz``.
+
+    A synchronizing write does not use ``value`` at all: the vCPU gets the offset of the
+    current generation (``cur_tsc_offset``), so its TSC matches the others exactly. Otherwise
+    the offset makes the vCPU read ``value`` now, and a new generation begins. Matching also
+    needs the same TSC frequency as the vCPU written before (``last_tsc_khz``), so the first
+    vCPU of a VM always starts a generation. Modelled for a host with a stable TSC (KVM adds
+    the elapsed time instead when it is not); IA32_TSC_ADJUST is not touched.
+
+    Returns
+    -------
+    tuple
+        ``(cpu, sync, matched)``: the vCPU after the write, KVM's new matching state, and
+        whether the write was matched to the current generation.
+
+    Examples
+    --------
+    Two vCPUs created 50 us apart on a 3 GHz host share one offset:
+
+    >>> sync = TscSync()
+    >>> cpu0, sync, m0 = host_write_tsc(VcpuTsc(offset=0), sync, host_tsc=3_000_000,
+    ...                                 host_ns=1_000_000, value=None, tsc_hz=3_000_000_000)
+    >>> cpu1, sync, m1 = host_write_tsc(VcpuTsc(offset=0), sync, host_tsc=3_150_000,
+    ...                                 host_ns=1_050_000, value=None, tsc_hz=3_000_000_000)
+    >>> m0, m1, cpu0.offset == cpu1.offset, read_tsc(cpu1, 3_150_000)
+    (False, True, True, 150000)
+    """
+    _check_cpu(cpu)
+    check_instance("sync", sync, TscSync)
+    hz = check_hz("tsc_hz", tsc_hz)
+    ns = check_int("host_ns", host_ns, 0, None)
+    if ns < sync.last_tsc_nsec:
+        raise InvalidInput(
+            f"host_ns must not be earlier than sync.last_tsc_nsec ({sync.last_tsc_nsec}); got {ns}"
+        )
+    data = 0 if value is None else check_u64("value", value)
+    scaled = scale(check_u64("host_tsc", host_tsc), cpu.multiplier, cpu.fmt, wrap=True)
+    offset = (data - scaled) & U64_MAX
+    if data == 0:
+        synchronizing = True
+    elif sync.user_set_tsc:
+        expected = sync.last_tsc_write + ns_to_ticks(ns - sync.last_tsc_nsec, hz)
+        synchronizing = expected - hz < data < expected + hz
+    else:
+        synchronizing = False
+    synchronizing = synchronizing and hz == sync.last_tsc_hz
+    if synchronizing:
+        offset = sync.cur_tsc_offset
+    new_sync = replace(
+        sync,
+        last_tsc_write=data,
+        last_tsc_nsec=ns,
+        last_tsc_hz=hz,
+        user_set_tsc=sync.user_set_tsc or value is not None,
+    )
+    if not synchronizing:
+        new_sync = replace(new_sync, cur_tsc_offset=offset, generation=sync.generation + 1)
+    return replace(cpu, offset=offset), new_sync, synchronizing

@@ -20,6 +20,21 @@ Two more entry points::
     check.hint("09.2")      # the next hint, one level more each call
     check.reset_hints()     # start the hints again (of one exercise: reset_hints("09.2"))
 
+The modules:
+
+==============================  =======================================================
+``core``                        results, givens, answer reading, the registry
+``coding``                      a student's function run on hidden cases, 64-bit registers
+``deadline``                    untrusted code (a function, a parse) under a time limit
+``chapters_01_08``              the checkers of the chapters' "Exercises" sections
+``set09_counting_and_scaling``  the checkers of notebook 09 (topics of chapters 01-05)
+``set10_migration``             the checkers of notebook 10 (topics of chapters 06-08)
+``answers``                     every expected answer and its spellings, for leak tests
+``grading``                     grading submitted notebooks (``python -m ...grading``)
+``transport``                   answers as plain data, from the student's kernel to the grader
+``sandbox``                     a check run in a child process that can be killed (the grader)
+==============================  =======================================================
+
 Examples
 --------
 >>> from tscmath.exercises import check

@@ -19,11 +19,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 import tscmath as tm
+from tscmath.conversions import SECONDS_PER_DAY
 
 from .core import U64_RANGE, Givens, half_up, numeric_exercise
 
 NS_PER_MS = 1_000_000
-SECONDS_PER_DAY = 86_400
 
 NOTEBOOKS = {
     "01": "01-the-time-stamp-counter.ipynb",
@@ -366,8 +366,9 @@ BHYVE_LARGEST = Givens("05.2", host_hz=2_500_000_000)
 
 def bhyve_largest_guest_hz(host_hz: int) -> int:
     """The largest guest frequency bhyve accepts on ``host_hz`` (below 15x)."""
+    from tscmath.limits import BHYVE_MAX_RATIO
     from tscmath.migration.hosts import Host
-    from tscmath.migration.vm import BHYVE_MAX_RATIO, check_guest_frequency
+    from tscmath.migration.vm import check_guest_frequency
 
     largest = BHYVE_MAX_RATIO * host_hz - 1
     check_guest_frequency(largest, Host("host", host_hz))  # accepted (raises otherwise)

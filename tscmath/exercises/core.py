@@ -62,7 +62,13 @@ __all__ = [
     "reset_hints",
     "CHECK_TIME_LIMIT_S",
     "U64_RANGE",
+    "SOLUTION_TAG",
 ]
+
+SOLUTION_TAG = "solution"
+"""The cell tag of an exercise's answer cell in the instructor notebooks: the student edition
+replaces these cells with stubs, the grader restores the check cells around them, and the site
+folds them (the same cells also carry ``hide-cell``)."""
 
 U64_RANGE = U64_MAX + 1
 """How many values a 64-bit register holds (``2**64``); the one name for it in the exercises."""

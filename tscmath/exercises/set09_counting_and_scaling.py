@@ -24,6 +24,7 @@ from numbers import Number
 from typing import Any
 
 import tscmath as tm
+from tscmath.conversions import SECONDS_PER_DAY
 
 from .coding import Reg64, first_failure
 from .core import (
@@ -39,7 +40,6 @@ from .core import (
 from .deadline import TimeLimitExceeded, call_with_time_limit, format_seconds
 
 NOTEBOOK = "09-exercises-counting-and-scaling.ipynb"
-SECONDS_PER_DAY = 86_400
 
 TICKS_TO_NS = "chapter 02, section 'Ticks to nanoseconds: multiply first'"
 COMPUTING_M = "chapter 04, section 'Computing M, and where it stops'"

@@ -1,10 +1,12 @@
 """Checkers of notebook 10, "Exercises: migration" (topics of chapters 06-08).
 
-The live-migration recipe is propolis's and bhyve's (see the formula sheet): the blackout is
+The live-migration recipe is propolis's and bhyve's (chapter 06): the blackout is
 measured across hosts on the wall clocks, converted to guest ticks with a 128-bit product,
 added to the exported guest TSC, and the destination computes a new multiplier and offset.
 Each exercise's numbers live in one :class:`~tscmath.exercises.core.Givens` object here; the
-notebook's setup cells read them with ``check.givens(id)``.
+notebook's setup cells read them with ``check.givens(id)``. Exercise 10.7 looks at the local leg
+of bhyve's ``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``), which counts it in
+destination-host ticks.
 
 Examples
 --------
@@ -567,5 +569,72 @@ numeric_exercise(
         "other host; the outcome's .vm is the guest on its new host.",
         "At the end compare the guest's reading, vm.guest_tsc_at(end_ns), with the ideal "
         "counter floor(end_ns * pp_guest_hz / 10**9), in integers.",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# 10.7  is this a bhyve bug? the local leg of vmm_data_write_vmm_time
+BHYVE_LEG = Givens(
+    "10.7",
+    leg_guest_hz=3_000_000_000,
+    leg_host_hz=2_500_000_000,
+    leg_ns=50_000_000,
+)
+
+
+def bhyve_leg_ticks_short(g: Givens = BHYVE_LEG) -> int:
+    """Ticks bhyve adds for the local leg minus the guest ticks that passed (signed)."""
+    from tscmath.migration.protocol import LocalLeg, local_leg_ticks
+
+    as_written = local_leg_ticks(g.leg_ns, g.leg_guest_hz, g.leg_host_hz, LocalLeg.BHYVE)
+    intended = local_leg_ticks(g.leg_ns, g.leg_guest_hz, g.leg_host_hz, LocalLeg.INTENDED)
+    return as_written - intended
+
+
+def _leg_ns_short(g: Givens) -> int:
+    """The shortfall as time: the ticks at the guest's rate, rounded toward zero."""
+    return -(-bhyve_leg_ticks_short(g) * tm.NS_PER_S // g.leg_guest_hz)
+
+
+numeric_exercise(
+    "10.7",
+    "bhyve_local_leg",
+    "Is this a bhyve bug? The local leg",
+    NOTEBOOK,
+    givens=BHYVE_LEG,
+    what="the signed number of guest ticks",
+    expected=bhyve_leg_ticks_short,
+    explain=lambda g, right: (
+        f"{right} ticks: the write adds {g.leg_ns * g.leg_host_hz // tm.NS_PER_S} host ticks "
+        f"where {g.leg_ns * g.leg_guest_hz // tm.NS_PER_S} guest ticks passed, so the guest "
+        f"resumes about {-_leg_ns_short(g)} ns behind: the leg times (1 - host_hz / guest_hz)."
+    ),
+    where=IMPORT,
+    mistakes=lambda g: [
+        (
+            -bhyve_leg_ticks_short(g),
+            "Wrong sign: bhyve adds fewer ticks than passed, so the guest is short.",
+        ),
+        (_leg_ns_short(g), "That is the time in nanoseconds; the question asks for guest ticks."),
+        (-_leg_ns_short(g), "That is the time in nanoseconds; the question asks for guest ticks."),
+        (
+            bhyve_leg_ticks_short(g) * tm.NS_PER_S // g.leg_guest_hz,
+            "That is the time in nanoseconds; the question asks for guest ticks.",
+        ),
+        (
+            g.leg_ns * g.leg_host_hz // tm.NS_PER_S,
+            "That is how many ticks bhyve adds; subtract the guest ticks that passed.",
+        ),
+        (
+            g.leg_ns * g.leg_guest_hz // tm.NS_PER_S,
+            "That is how many guest ticks passed; subtract it from what bhyve adds.",
+        ),
+        (0, "Not zero: the frequencies differ, and a new VM has no multiplier yet."),
+    ],
+    hints=(
+        "bhyve converts the leg to destination-host ticks (unscalehrtime) and scales them with "
+        "the multiplier the VM had before the write: none, on a VM just created.",
+        "Ticks added: leg_ns * host_hz // 10**9. Ticks that passed: leg_ns * guest_hz // 10**9. "
+        "Subtract the second from the first.",
     ),
 )

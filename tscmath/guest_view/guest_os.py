@@ -3,18 +3,31 @@
 The thresholds below are the defaults of the systems named; they are configurable, so a
 given guest may differ. All durations are integer nanoseconds.
 
-* NTP slewing: the kernel disciplines its clock by at most 500 ppm (``MAXFREQ`` in Linux
-  ``include/linux/timex.h``, 500 us per second); absorbing a step of ``x`` therefore takes at
-  least ``x / 500e-6 = 2000 x``. ntpd steps instead of slewing when the offset exceeds its
-  step threshold, 128 ms by default.
+* NTP slewing: the kernel's NTP frequency correction is bounded by ``MAXFREQ`` = 500 ppm
+  (Linux ``include/linux/timex.h``, 500 us per second); absorbing a step of ``x`` at that rate
+  takes at least ``x / 500e-6 = 2000 x``. ntpd steps instead of slewing when the offset
+  exceeds its step threshold, 128 ms by default, and cannot follow a frequency error above
+  500 ppm ("frequency error ... exceeds tolerance 500 PPM"). ``adjtimex(ADJ_TICK)`` can also
+  change the tick length by up to +-10 % (``timekeeping_validate_timex`` in
+  ``kernel/time/timekeeping.c``); chronyd uses it (``set_frequency`` in its ``sys_linux.c``)
+  and slews offsets at up to ``maxslewrate`` = 83,333.333 ppm (chrony.conf(5)), so it can
+  follow errors far above 500 ppm (:func:`can_follow_frequency_error`).
 * Watchdogs: the soft-lockup detector (``kernel/watchdog.c``) reports a CPU that has not
   scheduled for ``2 * watchdog_thresh`` = 20 s; RCU reports a stall after
   ``CONFIG_RCU_CPU_STALL_TIMEOUT`` = 21 s. A guest that sees a jump in its clock larger than
   these, and was not told it had been stopped (kvmclock ``PVCLOCK_GUEST_STOPPED``), can blame
   itself for the lost time.
-* The clocksource watchdog (``kernel/time/clocksource.c``) compares the TSC against another
-  clock every 0.5 s and marks it unstable when they disagree by more than 62.5 ms over that
-  interval (``NSEC_PER_SEC >> 4``; newer kernels add two 31.25 ms margins, the same total).
+* The clocksource watchdog (Linux ``kernel/time/clocksource.c``, ``clocksource_watchdog``)
+  compares a clocksource such as the TSC with a watchdog clock every 0.5 s. Since v5.14
+  (commit 2e27e793e280, "clocksource: Reduce clocksource-skew threshold") it marks the
+  clocksource unstable when the two disagree by more than ``md = cs->uncertainty_margin +
+  watchdog->uncertainty_margin``; ``__clocksource_update_freq_scale`` sets each margin of a
+  clocksource registered with a frequency to its period, but at least ``2 *
+  WATCHDOG_MAX_SKEW``. ``WATCHDOG_MAX_SKEW`` is ``CONFIG_CLOCKSOURCE_WATCHDOG_MAX_SKEW_US``
+  microseconds, 125 by default since v6.3 (commit c37e85c135ce), so two such clocks give
+  ``md = 500 us`` per 0.5 s interval (:func:`watchdog_threshold_ns`). Up to v5.13 the
+  threshold was a fixed ``NSEC_PER_SEC >> 4`` = 62.5 ms (:data:`LEGACY_WATCHDOG_THRESHOLD_NS`).
+  The TSC is often not watched at all (:func:`tsc_watchdog_enabled`).
 
 Examples
 --------
@@ -26,8 +39,10 @@ Examples
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..conversions import NS_PER_S
-from ..errors import check_hz, check_int
+from ..errors import InvalidInput, check_bool, check_hz, check_int
 
 __all__ = [
     "MAX_SLEW_PPM",
@@ -36,6 +51,18 @@ __all__ = [
     "RCU_STALL_TIMEOUT_NS",
     "CLOCKSOURCE_WATCHDOG_INTERVAL_NS",
     "CLOCKSOURCE_WATCHDOG_THRESHOLD_NS",
+    "LEGACY_WATCHDOG_THRESHOLD_NS",
+    "TICK_ADJUST_MAX_PPM",
+    "CHRONYD_MAX_SLEW_RATE_PPM",
+    "can_follow_frequency_error",
+    "WATCHDOG_THRESHOLD_NS",
+    "WATCHDOG_MAX_SKEW_US",
+    "TSC_RATING",
+    "KVM_CLOCK_RATING",
+    "uncertainty_margin_ns",
+    "watchdog_threshold_ns",
+    "tsc_watchdog_enabled",
+    "kvm_clock_rating",
     "slew_duration_ns",
     "ntpd_action",
     "watchdog_reports",
@@ -45,6 +72,12 @@ __all__ = [
 
 MAX_SLEW_PPM = 500
 """Largest frequency correction the Linux kernel applies: 500 ppm (``MAXFREQ``)."""
+
+TICK_ADJUST_MAX_PPM = 100_000
+"""``ADJ_TICK`` accepts a tick length within +-10 % of nominal: up to 100,000 ppm."""
+
+CHRONYD_MAX_SLEW_RATE_PPM = Fraction(1_000_000, 12)
+"""chronyd's default ``maxslewrate``: 83,333.333 ppm (1/12), chrony.conf(5)."""
 
 NTPD_STEP_THRESHOLD_NS = 128_000_000
 """ntpd steps the clock instead of slewing when the offset exceeds 128 ms (default)."""
@@ -58,8 +91,139 @@ RCU_STALL_TIMEOUT_NS = 21 * NS_PER_S
 CLOCKSOURCE_WATCHDOG_INTERVAL_NS = NS_PER_S // 2
 """The clocksource watchdog compares clocks every 0.5 s (``WATCHDOG_INTERVAL = HZ >> 1``)."""
 
-CLOCKSOURCE_WATCHDOG_THRESHOLD_NS = NS_PER_S >> 4
-"""Disagreement that marks a clocksource unstable: 62.5 ms per interval."""
+LEGACY_WATCHDOG_THRESHOLD_NS = NS_PER_S >> 4
+"""History: up to Linux v5.13 the watchdog tolerated a fixed 62.5 ms per 0.5 s interval."""
+
+WATCHDOG_THRESHOLD_NS = NS_PER_S >> 5
+"""``WATCHDOG_THRESHOLD`` (31.25 ms): the margin of a clocksource registered without a frequency."""
+
+WATCHDOG_MAX_SKEW_US = 125
+"""Default ``CONFIG_CLOCKSOURCE_WATCHDOG_MAX_SKEW_US`` since Linux v6.3 (range 50..1000)."""
+
+TSC_RATING = 300
+"""Rating of the ``tsc`` clocksource (``clocksource_tsc`` in ``arch/x86/kernel/tsc.c``)."""
+
+KVM_CLOCK_RATING = 400
+"""Rating of ``kvm-clock`` as registered (``kvm_clock`` in ``arch/x86/kernel/kvmclock.c``)."""
+
+_MAX_HZ = (1 << 63) - 1
+
+
+def uncertainty_margin_ns(freq_hz: int | None, max_skew_us: int = WATCHDOG_MAX_SKEW_US) -> int:
+    """A clocksource's ``uncertainty_margin`` as ``__clocksource_update_freq_scale`` sets it.
+
+    For a clocksource registered with a frequency: its period ``NSEC_PER_SEC // hz``, but at
+    least ``2 * WATCHDOG_MAX_SKEW``; without one (``freq_hz=None``): ``WATCHDOG_THRESHOLD``.
+    (Drivers may set their own margin: ``tsc-early`` uses 32 ms. This is the default.)
+
+    Parameters
+    ----------
+    freq_hz : int or None
+        The frequency the clocksource was registered with, in Hz.
+    max_skew_us : int
+        ``CONFIG_CLOCKSOURCE_WATCHDOG_MAX_SKEW_US``, 50..1000 (Kconfig range).
+
+    Examples
+    --------
+    >>> uncertainty_margin_ns(3_000_000_000)  # the TSC: 0 ns period, floored at 2 * 125 us
+    250000
+    >>> uncertainty_margin_ns(3_579_545)  # the ACPI PM timer: 279 ns period, same floor
+    250000
+    >>> uncertainty_margin_ns(None)
+    31250000
+    """
+    skew = check_int("max_skew_us", max_skew_us, 50, 1000) * 1000
+    if freq_hz is None:
+        return WATCHDOG_THRESHOLD_NS
+    period = NS_PER_S // check_int("freq_hz", freq_hz, 1, _MAX_HZ)
+    return max(period, 2 * skew)
+
+
+def watchdog_threshold_ns(
+    cs_hz: int | None,
+    watchdog_hz: int | None,
+    max_skew_us: int = WATCHDOG_MAX_SKEW_US,
+) -> int:
+    """``md``: the skew per interval above which ``clocksource_watchdog`` marks ``cs`` unstable.
+
+    ``md = cs->uncertainty_margin + watchdog->uncertainty_margin`` (Linux v5.14+).
+
+    Examples
+    --------
+    >>> watchdog_threshold_ns(3_000_000_000, 1_000_000_000)  # TSC watched by kvm-clock
+    500000
+    >>> watchdog_threshold_ns(3_000_000_000, 14_318_180, max_skew_us=50)  # v5.14's 50 us
+    200000
+    """
+    for name, hz in (("cs_hz", cs_hz), ("watchdog_hz", watchdog_hz)):
+        if hz is not None:
+            check_int(name, hz, 1, _MAX_HZ)
+    return uncertainty_margin_ns(cs_hz, max_skew_us) + uncertainty_margin_ns(
+        watchdog_hz, max_skew_us
+    )
+
+
+CLOCKSOURCE_WATCHDOG_THRESHOLD_NS = watchdog_threshold_ns(3_000_000_000, NS_PER_S)
+"""Default ``md`` for a TSC watched by kvm-clock (registered at 1 GHz) or HPET: 500 us."""
+
+
+def tsc_watchdog_enabled(
+    *,
+    constant_tsc: bool,
+    nonstop_tsc: bool,
+    tsc_adjust: bool,
+    packages: int,
+    tsc_reliable: bool = False,
+    tsc_nowatchdog: bool = False,
+) -> bool:
+    """Whether Linux leaves the TSC on the clocksource watchdog's list (``MUST_VERIFY``).
+
+    ``tsc_init`` calls ``tsc_disable_clocksource_watchdog`` when the TSC is reliable
+    (``X86_FEATURE_TSC_RELIABLE``, set by the VMware and Hyper-V guest code, or the
+    ``tsc=reliable`` parameter) or ``tsc=nowatchdog`` was given; and
+    ``check_system_tsc_reliable`` does it on machines with a constant, non-stop TSC, the
+    TSC_ADJUST MSR and at most four packages (since v5.17, commit b50db7095fe0, first for at
+    most two NUMA nodes, later four).
+
+    Examples
+    --------
+    >>> tsc_watchdog_enabled(constant_tsc=True, nonstop_tsc=True, tsc_adjust=True, packages=2)
+    False
+    >>> tsc_watchdog_enabled(constant_tsc=True, nonstop_tsc=False, tsc_adjust=True, packages=1)
+    True
+    """
+    count = check_int("packages", packages, 1, None)
+    constant_tsc, nonstop_tsc, tsc_adjust = (
+        check_bool("constant_tsc", constant_tsc),
+        check_bool("nonstop_tsc", nonstop_tsc),
+        check_bool("tsc_adjust", tsc_adjust),
+    )
+    if check_bool("tsc_reliable", tsc_reliable) or check_bool("tsc_nowatchdog", tsc_nowatchdog):
+        return False
+    return not (constant_tsc and nonstop_tsc and tsc_adjust and count <= 4)
+
+
+def kvm_clock_rating(*, constant_tsc: bool, nonstop_tsc: bool, tsc_unstable: bool = False) -> int:
+    """The rating ``kvmclock_init`` gives kvm-clock: 299 when an invariant TSC can be used.
+
+    Below the TSC's 300, so a guest with invariant TSC (QEMU ``invtsc``) reads the raw TSC.
+
+    Examples
+    --------
+    >>> kvm_clock_rating(constant_tsc=True, nonstop_tsc=True), TSC_RATING
+    (299, 300)
+    >>> kvm_clock_rating(constant_tsc=True, nonstop_tsc=False)
+    400
+    """
+    for name, flag in (
+        ("constant_tsc", constant_tsc),
+        ("nonstop_tsc", nonstop_tsc),
+        ("tsc_unstable", tsc_unstable),
+    ):
+        check_bool(name, flag)
+    if constant_tsc and nonstop_tsc and not tsc_unstable:
+        return 299
+    return KVM_CLOCK_RATING
 
 
 def slew_duration_ns(step_ns: int, max_ppm: int = MAX_SLEW_PPM) -> int:
@@ -78,6 +242,27 @@ def slew_duration_ns(step_ns: int, max_ppm: int = MAX_SLEW_PPM) -> int:
     step = abs(check_int("step_ns", step_ns, -(1 << 63), (1 << 63) - 1))
     ppm = check_int("max_ppm", max_ppm, 1, 1_000_000)
     return -(-step * 1_000_000 // ppm)
+
+
+def can_follow_frequency_error(error_ppm: Fraction | int, daemon: str) -> bool:
+    """Whether an NTP daemon in a Linux guest can cancel a clock frequency error this large.
+
+    ntpd disciplines only the kernel frequency (at most :data:`MAX_SLEW_PPM`); chronyd also
+    changes the tick length (:data:`TICK_ADJUST_MAX_PPM`), so it can go up to 10 %.
+
+    Examples
+    --------
+    >>> can_follow_frequency_error(Fraction(1879), "ntpd")
+    False
+    >>> can_follow_frequency_error(Fraction(1879), "chronyd")
+    True
+    """
+    if not isinstance(daemon, str) or daemon not in ("ntpd", "chronyd"):
+        raise InvalidInput(f"daemon must be 'ntpd' or 'chronyd'; got {daemon!r}")
+    if not isinstance(error_ppm, (int, Fraction)) or isinstance(error_ppm, bool):
+        raise InvalidInput(f"error_ppm must be an int or a Fraction; got {error_ppm!r}")
+    limit = MAX_SLEW_PPM if daemon == "ntpd" else MAX_SLEW_PPM + TICK_ADJUST_MAX_PPM
+    return abs(error_ppm) <= limit
 
 
 def ntpd_action(offset_ns: int, step_threshold_ns: int = NTPD_STEP_THRESHOLD_NS) -> str:
@@ -111,7 +296,7 @@ def watchdog_reports(jump_ns: int, *, guest_stopped: bool = False) -> list[str]:
     []
     """
     jump = check_int("jump_ns", jump_ns, 0, None)
-    if guest_stopped:
+    if check_bool("guest_stopped", guest_stopped):
         return []
     reports = []
     if jump > SOFTLOCKUP_THRESHOLD_NS:
@@ -146,9 +331,14 @@ def tsc_marked_unstable(
 ) -> bool:
     """True when the clocksource watchdog would mark the TSC unstable for this skew.
 
+    ``abs(cs_nsec - wd_nsec) > md``; the default ``threshold_ns`` is
+    :data:`CLOCKSOURCE_WATCHDOG_THRESHOLD_NS` (500 us, Linux v6.3+ defaults).
+
     Examples
     --------
     >>> tsc_marked_unstable(83_333_334), tsc_marked_unstable(1_000)
+    (True, False)
+    >>> tsc_marked_unstable(939_428), tsc_marked_unstable(939_428, LEGACY_WATCHDOG_THRESHOLD_NS)
     (True, False)
     """
     skew = check_int("skew_ns", skew_ns, 0, None)

@@ -26,9 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import U64_MAX, check_hz, check_int, check_u64
+from ..errors import U64_MAX, check_instance, check_int, check_u64
 from ..formats import HYPERV_REFERENCE
 from ..scaling import scale as fixed_scale
+from .pvclock import PVCLOCK_TSC_STABLE_BIT, PvclockTimeInfo
 
 __all__ = [
     "REFERENCE_HZ",
@@ -38,6 +39,7 @@ __all__ = [
     "read_100ns",
     "exact_100ns",
     "rescaled_page",
+    "kvm_reference_page",
 ]
 
 REFERENCE_HZ = 10_000_000
@@ -71,9 +73,10 @@ class ReferenceTscPage:
     offset: int = 0
 
     def __post_init__(self) -> None:
-        check_int("sequence", self.sequence, 0, _U32_MAX)
-        check_u64("scale", self.scale)
-        check_int("offset", self.offset, _S64_MIN, _S64_MAX)
+        # Store plain Python ints (numpy scalars are accepted on input, never kept).
+        object.__setattr__(self, "sequence", check_int("sequence", self.sequence, 0, _U32_MAX))
+        object.__setattr__(self, "scale", check_u64("scale", self.scale))
+        object.__setattr__(self, "offset", check_int("offset", self.offset, _S64_MIN, _S64_MAX))
 
     @property
     def valid(self) -> bool:
@@ -84,6 +87,8 @@ class ReferenceTscPage:
 def guest_freq_to_scale(guest_hz: int) -> int | None:
     """``floor((10**7 << 64) / guest_hz)``, or ``None`` when that does not fit 64 bits.
 
+    ``guest_hz`` is a u64 (``1 .. 2**64 - 1``) as in propolis, so the scale is never 0.
+
     Examples
     --------
     >>> hex(guest_freq_to_scale(1_000_000_000))
@@ -91,7 +96,7 @@ def guest_freq_to_scale(guest_hz: int) -> int | None:
     >>> guest_freq_to_scale(10_000_000) is None  # exactly 1.0: needs bit 64
     True
     """
-    guest_hz = check_hz("guest_hz", guest_hz)
+    guest_hz = check_int("guest_hz", guest_hz, 1, U64_MAX)
     scale = (REFERENCE_HZ << 64) // guest_hz
     return None if scale >> 64 else scale
 
@@ -121,6 +126,7 @@ def read_100ns(page: ReferenceTscPage, tsc: int) -> int | None:
     >>> read_100ns(reference_page(3_000_000_000), 3_000_000_000 * 60)  # one minute
     599999999
     """
+    check_instance("page", page, ReferenceTscPage)
     tsc = check_u64("tsc", tsc)
     if not page.valid or page.scale == 0:
         return None
@@ -135,7 +141,9 @@ def exact_100ns(tsc: int, guest_hz: int) -> Fraction:
     >>> exact_100ns(3_000_000_000 * 60, 3_000_000_000)
     Fraction(600000000, 1)
     """
-    return Fraction(check_u64("tsc", tsc) * REFERENCE_HZ, check_hz("guest_hz", guest_hz))
+    return Fraction(
+        check_u64("tsc", tsc) * REFERENCE_HZ, check_int("guest_hz", guest_hz, 1, U64_MAX)
+    )
 
 
 def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> ReferenceTscPage:
@@ -156,7 +164,9 @@ def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> Re
     >>> new.sequence
     2
     """
+    check_instance("page", page, ReferenceTscPage)
     tsc_now = check_u64("tsc_now", tsc_now)
+    new_guest_hz = check_int("new_guest_hz", new_guest_hz, 1, U64_MAX)
     now = read_100ns(page, tsc_now)
     new_scale = guest_freq_to_scale(new_guest_hz)
     if now is None or new_scale is None:
@@ -166,3 +176,38 @@ def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> Re
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
     sequence = (page.sequence + 1) & _U32_MAX or 1
     return ReferenceTscPage(sequence=sequence, scale=new_scale, offset=offset)
+
+
+def kvm_reference_page(info: PvclockTimeInfo, sequence: int = 1) -> ReferenceTscPage:
+    """The reference TSC page KVM derives from a kvmclock page (``kvm_hv_setup_tsc_page``).
+
+    KVM has no reference page of its own: on every kvmclock update it recomputes scale and
+    offset from that vCPU's ``pvclock_vcpu_time_info`` (``compute_tsc_page_parameters`` in
+    Linux ``arch/x86/kvm/hyperv.c``)::
+
+        scale  = (2**(32 + tsc_shift) * tsc_to_system_mul) // 100
+        offset = system_time // 100 - ((tsc_timestamp * scale) >> 64)      (mod 2**64)
+
+    so the offset changes with each kvmclock anchor (propolis writes offset 0 once). It
+    publishes ``sequence = 0`` ("use another clock") when the kvmclock page lacks
+    ``PVCLOCK_TSC_STABLE_BIT`` or the scale would not fit 64 bits.
+
+    Examples
+    --------
+    >>> from tscmath.guest_view.pvclock import make_time_info
+    >>> kvm = kvm_reference_page(make_time_info(3_000_000_000, 6_000_000_000, 2 * 10**9))
+    >>> read_100ns(kvm, 9_000_000_000)  # 1 s after an anchor at 2 s: 3 s in 100 ns units
+    30000000
+    """
+    seq = check_int("sequence", sequence, 1, _U32_MAX)
+    check_instance("info", info, PvclockTimeInfo)
+    if not info.flags & PVCLOCK_TSC_STABLE_BIT:
+        return ReferenceTscPage(sequence=0, scale=0, offset=0)
+    shift = check_int("tsc_shift", info.tsc_shift, -32, 31)
+    if info.tsc_to_system_mul >= 100 << (32 - shift):
+        return ReferenceTscPage(sequence=0, scale=0, offset=0)
+    tsc_scale = ((1 << (32 + shift)) * info.tsc_to_system_mul) // 100
+    offset = (info.system_time // 100 - ((info.tsc_timestamp * tsc_scale) >> 64)) & U64_MAX
+    if offset > _S64_MAX:
+        offset -= 1 << 64
+    return ReferenceTscPage(sequence=seq, scale=tsc_scale, offset=offset)

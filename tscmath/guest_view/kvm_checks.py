@@ -8,7 +8,8 @@ without ``/dev/kvm``. Both go through the same pure checks here, so a reader on 
 the recorded run with the very code that checks a live one.
 
 What the checks claim, each from Linux ``arch/x86/kvm/x86.c`` (``kvm_guest_time_update``,
-``__get_kvmclock``, ``set_tsc_khz``; read at torvalds/linux in a v6.x copy):
+``__get_kvmclock``, ``set_tsc_khz``; read in a v6.x tree from before v6.17, the mirror
+AOSC-Tracking/linux at c78f4f159ea4):
 
 * the page's ``tsc_to_system_mul``/``tsc_shift`` are ``kvm_get_time_scale(NSEC_PER_SEC, tsc_khz
   * 1000)`` for the host's ``tsc_khz`` (:func:`tscmath.guest_view.pvclock.kvm_get_time_scale`);
@@ -34,12 +35,21 @@ True
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import U64_MAX, InvalidInput, check_int, check_u64
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    check_fields,
+    check_instance,
+    check_int,
+    check_sequence,
+    check_str,
+    check_u64,
+)
 from ..formats import AMD_SVM, INTEL_VMX
 from ..offsets import guest_tsc
 from ..scaling import multiplier, scale
@@ -61,6 +71,9 @@ __all__ = [
     "TscKhzAttempt",
     "KvmSession",
     "Check",
+    "Report",
+    "PAGE_FIELDS",
+    "describe_page",
     "guest_ns_at_rdtsc",
     "guest_tsc_of",
     "expected_scale",
@@ -117,6 +130,7 @@ class KvmClockData:
     host_tsc: int = 0
 
     def __post_init__(self) -> None:
+        check_fields(self)  # numpy ints are stored as Python ints
         for name in ("clock", "realtime", "host_tsc"):
             check_u64(name, getattr(self, name))
         check_int("flags", self.flags, 0, (1 << 32) - 1)
@@ -167,6 +181,15 @@ class GuestRun:
     page: PvclockTimeInfo
     exits: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        check_int("tsc_khz", self.tsc_khz, 1)
+        for name in ("offset_requested", "offset_read_back"):
+            if getattr(self, name) is not None:
+                check_u64(name, getattr(self, name))
+        for name in ("host_tsc_before", "host_tsc_after", "guest_rdtsc"):
+            check_u64(name, getattr(self, name))
+
 
 @dataclass(frozen=True)
 class TscKhzAttempt:
@@ -188,6 +211,9 @@ class TscKhzAttempt:
     accepted: bool
     error: str | None
     khz_after: int
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -211,6 +237,8 @@ class KvmSession:
         ``KVM_SET_TSC_KHZ`` at the host's rate, a higher and a lower one.
     higher_rate : GuestRun or None
         The guest on a vCPU set to the higher rate, when KVM accepted it.
+    higher_rate_error : str or None
+        Why the guest did not run at the higher rate although KVM accepted it.
     seconds : float
         Wall time of the whole session (a float: a measurement, not TSC arithmetic).
     """
@@ -225,7 +253,14 @@ class KvmSession:
     with_offset: GuestRun | None = None
     rate_attempts: tuple[TscKhzAttempt, ...] = ()
     higher_rate: GuestRun | None = None
+    higher_rate_error: str | None = None
     seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        for key, value in self.capabilities.items():
+            check_str("capabilities key", key)
+            check_int(f"capabilities[{key!r}]", value, None)
 
 
 @dataclass(frozen=True)
@@ -236,21 +271,81 @@ class Check:
     holds: bool | None
     detail: str
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
     def __str__(self) -> str:
         mark = {True: "holds", False: "FAILS", None: "n/a"}[self.holds]
         return f"[{mark:>5}] {self.name}: {self.detail}"
 
 
-def _effective_offset(run: GuestRun) -> int:
-    """The offset KVM reports for the vCPU (0 where the attribute is missing)."""
-    return run.offset_read_back or 0
+class Report(tuple):
+    """Lines of text that display as themselves (a notebook cell's result, not a print).
+
+    A notebook shows it as the cell's result, so its text stays with its cell.
+
+    Examples
+    --------
+    >>> Report(["a", "b"])
+    a
+    b
+    """
+
+    def __new__(cls, lines: object = ()) -> Report:
+        return super().__new__(cls, check_sequence("lines", lines))
+
+    def __repr__(self) -> str:
+        return "\n".join(str(line) for line in self)
+
+
+PAGE_FIELDS = (
+    ("version", "u32", "sequence lock: even = consistent; +2 per update"),
+    ("tsc_timestamp", "u64", "guest TSC at the anchor"),
+    ("system_time", "u64", "guest kvmclock ns at the anchor"),
+    ("tsc_to_system_mul", "u32", "0.32 fixed-point ns per (shifted) tick"),
+    ("tsc_shift", "s8", "power-of-two pre-shift of the tick delta"),
+    ("flags", "u8", "bit 0 TSC_STABLE, bit 1 GUEST_STOPPED"),
+)
+"""The fields of ``pvclock_vcpu_time_info`` in order, with their widths and meanings."""
+
+
+def describe_page(page: PvclockTimeInfo) -> Report:
+    """The page field by field: name, width, value and meaning.
+
+    Examples
+    --------
+    >>> for line in describe_page(load_recorded_session().plain.page)[4:]:
+    ...     print(line)
+    tsc_to_system_mul   u32             0xd15ecc24  0.32 fixed-point ns per (shifted) tick
+    tsc_shift            s8                     -1  power-of-two pre-shift of the tick delta
+    flags                u8                      1  bit 0 TSC_STABLE, bit 1 GUEST_STOPPED
+    """
+    check_instance("page", page, PvclockTimeInfo)
+    lines = [f"{'field':<17} {'width':>5} {'value':>22}  meaning"]
+    for name, width, meaning in PAGE_FIELDS:
+        value = getattr(page, name)
+        shown = f"{value:#010x}" if name == "tsc_to_system_mul" else f"{value:,}"
+        lines.append(f"{name:<17} {width:>5} {shown:>22}  {meaning}")
+    return Report(lines)
+
+
+def _check_run(run: object) -> GuestRun:
+    return check_instance("run", run, GuestRun)  # type: ignore[return-value]
+
+
+def _check_session(session: object) -> KvmSession:
+    return check_instance("session", session, KvmSession)  # type: ignore[return-value]
+
+
+NO_OFFSET_ATTRIBUTE = "the vCPU's offset is unknown: this KVM has no KVM_VCPU_TSC_OFFSET (< 5.16)"
 
 
 def guest_tsc_of(run: GuestRun, host_tsc: int, offset: int | None = None) -> int:
     """Guest TSC at host TSC ``host_tsc``: ``host_tsc + offset`` mod 2**64 (no scaling).
 
-    ``offset`` defaults to the offset KVM read back for the run. This is
-    :func:`tscmath.guest_tsc` with the ratio 1.0: the vCPUs here are never scaled.
+    ``offset`` defaults to the offset KVM read back for the run (an :class:`InvalidInput` if
+    it could not be read). This is :func:`tscmath.guest_tsc` with the ratio 1.0: the vCPUs
+    here are never scaled.
 
     Examples
     --------
@@ -258,8 +353,12 @@ def guest_tsc_of(run: GuestRun, host_tsc: int, offset: int | None = None) -> int
     >>> guest_tsc_of(run, 1_000, offset=2**64 - 1)
     999
     """
-    off = _effective_offset(run) if offset is None else check_u64("offset", offset)
-    return guest_tsc(check_u64("host_tsc", host_tsc), ONE_X, off, AMD_SVM)
+    _check_run(run)
+    if offset is None:
+        if run.offset_read_back is None:
+            raise InvalidInput(f"offset must be given: {NO_OFFSET_ATTRIBUTE}")
+        offset = run.offset_read_back
+    return guest_tsc(check_u64("host_tsc", host_tsc), ONE_X, check_u64("offset", offset), AMD_SVM)
 
 
 def guest_ns_at_rdtsc(run: GuestRun) -> int:
@@ -271,7 +370,7 @@ def guest_ns_at_rdtsc(run: GuestRun) -> int:
     >>> run.clock_before.clock <= guest_ns_at_rdtsc(run) <= run.clock_after.clock
     True
     """
-    return pvclock_read_ns(run.page, run.guest_rdtsc)
+    return pvclock_read_ns(_check_run(run).page, run.guest_rdtsc)
 
 
 def expected_scale(tsc_khz: int) -> tuple[int, int]:
@@ -283,7 +382,8 @@ def expected_scale(tsc_khz: int) -> tuple[int, int]:
     >>> shift, hex(mul)
     (-1, '0xd15f25eb')
     """
-    return kvm_get_time_scale(1_000_000_000, check_int("tsc_khz", tsc_khz, 1, U64_MAX) * 1000)
+    khz = check_int("tsc_khz", tsc_khz, 1, ((1 << 63) - 1) // 1000)  # Hz must fit an s64
+    return kvm_get_time_scale(1_000_000_000, khz * 1000)
 
 
 def check_page_scale(run: GuestRun, khz: int | None = None) -> Check:
@@ -292,7 +392,8 @@ def check_page_scale(run: GuestRun, khz: int | None = None) -> Check:
     ``khz`` defaults to the run's ``KVM_GET_TSC_KHZ``; for a run at another rate pass
     :func:`page_khz_expected` (without hardware scaling the page keeps the host's rate).
     """
-    khz = run.tsc_khz if khz is None else khz
+    _check_run(run)
+    khz = run.tsc_khz if khz is None else check_int("khz", khz, 1, ((1 << 63) - 1) // 1000)
     want = expected_scale(khz)
     got = (run.page.tsc_shift, run.page.tsc_to_system_mul)
     return Check(
@@ -305,7 +406,7 @@ def check_page_scale(run: GuestRun, khz: int | None = None) -> Check:
 
 def check_stable_bit(run: GuestRun) -> Check:
     """``PVCLOCK_TSC_STABLE_BIT`` in the page matches ``KVM_CLOCK_TSC_STABLE`` of KVM_GET_CLOCK."""
-    page_stable = bool(run.page.flags & PVCLOCK_TSC_STABLE_BIT)
+    page_stable = bool(_check_run(run).page.flags & PVCLOCK_TSC_STABLE_BIT)
     return Check(
         "page stable bit = KVM_GET_CLOCK's KVM_CLOCK_TSC_STABLE",
         page_stable == run.clock_after.master_clock,
@@ -319,9 +420,11 @@ def check_clock_matches_page(run: GuestRun) -> Check:
     Applies when both come from the master clock (stable bit, ``KVM_CLOCK_HOST_TSC``).
     """
     name = "KVM_GET_CLOCK.clock = pvclock_read_ns(page, guest TSC at its host_tsc)"
-    clock = run.clock_after
+    clock = _check_run(run).clock_after
     if not (clock.master_clock and clock.has_host_tsc and run.page.flags & PVCLOCK_TSC_STABLE_BIT):
         return Check(name, None, "no master clock: KVM_GET_CLOCK reads the host clock instead")
+    if run.offset_read_back is None:
+        return Check(name, None, NO_OFFSET_ATTRIBUTE)
     from_page = pvclock_read_ns(run.page, guest_tsc_of(run, clock.host_tsc))
     return Check(
         name,
@@ -339,16 +442,21 @@ def _between(value: int, low: int, high: int) -> bool:
 def check_rdtsc_between_host_readings(run: GuestRun, offset: int | None = None) -> Check:
     """The guest's ``RDTSC`` lies between the two host readings, shifted by the offset.
 
-    ``offset`` defaults to the offset KVM read back for the run (0 without the attribute).
+    ``offset`` defaults to the offset KVM read back for the run; without the attribute the
+    check does not apply (``holds`` is ``None``).
     """
-    off = _effective_offset(run) if offset is None else offset
+    name = "host TSC before + offset <= guest RDTSC <= host TSC after + offset"
+    _check_run(run)
+    off = run.offset_read_back if offset is None else check_u64("offset", offset)
+    if off is None:
+        return Check(name, None, NO_OFFSET_ATTRIBUTE)
     low, high = (
         guest_tsc_of(run, run.host_tsc_before, off),
         guest_tsc_of(run, run.host_tsc_after, off),
     )
     holds = _between(run.guest_rdtsc, low, high)
     return Check(
-        "host TSC before + offset <= guest RDTSC <= host TSC after + offset",
+        name,
         holds,
         f"offset {off}; guest RDTSC is {(run.guest_rdtsc - low) & U64_MAX} ticks after the lower "
         f"bound and {(high - run.guest_rdtsc) & U64_MAX} before the upper one"
@@ -359,7 +467,7 @@ def check_rdtsc_between_host_readings(run: GuestRun, offset: int | None = None) 
 
 def check_guest_ns_between_clocks(run: GuestRun) -> Check:
     """The guest's nanoseconds at its ``RDTSC`` lie between KVM_GET_CLOCK before and after."""
-    ns = guest_ns_at_rdtsc(run)
+    ns = guest_ns_at_rdtsc(_check_run(run))
     before, after = run.clock_before.clock, run.clock_after.clock
     return Check(
         "KVM_GET_CLOCK before <= guest ns at its RDTSC (from the page) <= KVM_GET_CLOCK after",
@@ -368,7 +476,7 @@ def check_guest_ns_between_clocks(run: GuestRun) -> Check:
     )
 
 
-def offset_outcome(run: GuestRun) -> str:
+def offset_outcome(run: GuestRun | None) -> str:
     """What became of a written ``KVM_VCPU_TSC_OFFSET``: ``applied``, ``ignored`` or ``neither``.
 
     ``applied``: the guest's ``RDTSC`` lies between the host readings plus the offset written
@@ -381,6 +489,9 @@ def offset_outcome(run: GuestRun) -> str:
     >>> offset_outcome(session.with_offset), session.vendor_module
     ('ignored', 'kvm_pvm')
     """
+    if run is None:
+        return "not tried: this KVM has no KVM_VCPU_TSC_OFFSET"
+    _check_run(run)
     if run.offset_requested is None:
         return "not written"
     if check_rdtsc_between_host_readings(run, run.offset_requested).holds:
@@ -393,7 +504,7 @@ def offset_outcome(run: GuestRun) -> str:
 def check_lower_rate_refused(session: KvmSession) -> Check:
     """Without TSC scaling a rate below the host's is refused (``EINVAL``), else accepted."""
     name = "KVM_SET_TSC_KHZ below the host rate: refused without hardware TSC scaling"
-    host = session.plain.tsc_khz
+    host = _check_session(session).plain.tsc_khz
     lower = [a for a in session.rate_attempts if a.requested_khz < host]
     if not lower:
         return Check(name, None, "no lower rate was tried")
@@ -416,28 +527,34 @@ def session_checks(session: KvmSession) -> list[Check]:
     --------
     >>> for check in session_checks(load_recorded_session())[:2]:
     ...     print(check.holds, check.name)
-    True page mul/shift = tscmath.kvm_get_time_scale(10**9, tsc_khz * 1000)
-    True page stable bit = KVM_GET_CLOCK's KVM_CLOCK_TSC_STABLE
+    True plain run: page mul/shift = tscmath.kvm_get_time_scale(10**9, tsc_khz * 1000)
+    True plain run: page stable bit = KVM_GET_CLOCK's KVM_CLOCK_TSC_STABLE
     """
+    _check_session(session)
     checks = []
-    for run in (session.plain, session.with_offset):
+    for label, run in (("plain run", session.plain), ("offset run", session.with_offset)):
         if run is None:
             continue
         checks += [
-            check_page_scale(run, session.plain.tsc_khz),
-            check_stable_bit(run),
-            check_clock_matches_page(run),
-            check_rdtsc_between_host_readings(run),
-            check_guest_ns_between_clocks(run),
+            _labelled(label, check_page_scale(run, session.plain.tsc_khz)),
+            _labelled(label, check_stable_bit(run)),
+            _labelled(label, check_clock_matches_page(run)),
+            _labelled(label, check_rdtsc_between_host_readings(run)),
+            _labelled(label, check_guest_ns_between_clocks(run)),
         ]
-    if session.higher_rate is not None:
+    faster = session.higher_rate
+    if faster is not None:
         checks += [
-            check_page_scale(session.higher_rate, page_khz_expected(session, session.higher_rate)),
-            check_stable_bit(session.higher_rate),
-            check_clock_matches_page(session.higher_rate),
+            _labelled("higher rate", check_page_scale(faster, page_khz_expected(session, faster))),
+            _labelled("higher rate", check_stable_bit(faster)),
+            _labelled("higher rate", check_clock_matches_page(faster)),
         ]
     checks.append(check_lower_rate_refused(session))
     return checks
+
+
+def _labelled(label: str, check: Check) -> Check:
+    return replace(check, name=f"{label}: {check.name}")
 
 
 def page_khz_expected(session: KvmSession, run: GuestRun) -> int:
@@ -456,7 +573,8 @@ def page_khz_expected(session: KvmSession, run: GuestRun) -> int:
     >>> page_khz_expected(session, session.higher_rate) == session.plain.tsc_khz
     True
     """
-    host = session.plain.tsc_khz
+    host = _check_session(session).plain.tsc_khz
+    _check_run(run)
     if not session.capabilities.get("KVM_CAP_TSC_CONTROL", 0) or run.tsc_khz == host:
         return host
     fmt = INTEL_VMX if "kvm_intel" in session.vendor_module else AMD_SVM
@@ -465,6 +583,7 @@ def page_khz_expected(session: KvmSession, run: GuestRun) -> int:
 
 def higher_rate_page_khz(session: KvmSession) -> int | None:
     """The TSC rate the kvmclock page of the higher-rate run describes (``pvclock_tsc_khz``)."""
+    _check_session(session)
     return None if session.higher_rate is None else pvclock_tsc_khz(session.higher_rate.page)
 
 
@@ -473,7 +592,7 @@ def higher_rate_page_khz(session: KvmSession) -> int | None:
 
 def session_to_json(session: KvmSession) -> str:
     """The session as JSON text (exact integers), as ``tscmath/guest_view/data/kvm_run.json``."""
-    return json.dumps(asdict(session), indent=1, sort_keys=False) + "\n"
+    return json.dumps(asdict(_check_session(session)), indent=1, sort_keys=False) + "\n"
 
 
 def _run_from_dict(data: dict[str, Any] | None) -> GuestRun | None:
@@ -495,6 +614,7 @@ def _run_from_dict(data: dict[str, Any] | None) -> GuestRun | None:
 
 def session_from_json(text: str) -> KvmSession:
     """Parse what :func:`session_to_json` wrote; a missing key raises :class:`InvalidInput`."""
+    check_instance("text", text, (str, bytes), "a str")
     try:
         data = json.loads(text)
         plain = _run_from_dict(data["plain"])
@@ -510,9 +630,10 @@ def session_from_json(text: str) -> KvmSession:
             with_offset=_run_from_dict(data.get("with_offset")),
             rate_attempts=tuple(TscKhzAttempt(**a) for a in data.get("rate_attempts", ())),
             higher_rate=_run_from_dict(data.get("higher_rate")),
+            higher_rate_error=data.get("higher_rate_error"),
             seconds=float(data.get("seconds", 0.0)),
         )
-    except (KeyError, TypeError, AssertionError, json.JSONDecodeError) as err:
+    except (KeyError, TypeError, AttributeError, AssertionError, ValueError) as err:
         raise InvalidInput(f"text must be a recorded KVM session (kvm_run.json); {err!r}") from err
 
 
@@ -521,5 +642,9 @@ def load_recorded_session(path: str | Path | None = None) -> KvmSession:
     if path is None:
         text = resources.files("tscmath.guest_view").joinpath("data", RECORDED_SESSION).read_text()
     else:
-        text = Path(path).read_text()
+        check_instance("path", path, (str, Path), "a str or Path")
+        try:
+            text = Path(path).read_text()
+        except (OSError, UnicodeDecodeError) as err:
+            raise InvalidInput(f"path {str(path)!r} could not be read: {err}") from None
     return session_from_json(text)

@@ -7,7 +7,7 @@ its name from Linux ``include/uapi/linux/kvm.h`` and ``arch/x86/include/uapi/asm
 ``Documentation/virt/kvm/api.rst``; the TSC offset attribute in
 ``Documentation/virt/kvm/devices/vcpu.rst``). The ABI is stable: the numbers are the same in
 every kernel since each call appeared (``KVM_CLOCK_HOST_TSC``/``REALTIME`` and
-``KVM_VCPU_TSC_OFFSET`` since Linux 5.16, commit 828ca89628bf).
+``KVM_VCPU_TSC_OFFSET`` since Linux 5.16, the latter in commit 828ca89628bf).
 
 What one run does (:func:`run_tiny_guest`):
 
@@ -69,8 +69,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import U64_MAX, check_int, check_u64
-from .kvm_checks import GuestRun, KvmClockData, KvmSession, TscKhzAttempt
+from ..errors import U64_MAX, InvalidInput, check_int, check_u64
+from .kvm_checks import (
+    GuestRun,
+    KvmClockData,
+    KvmSession,
+    TscKhzAttempt,
+    load_recorded_session,
+)
 from .pvclock import PvclockTimeInfo
 
 __all__ = [
@@ -91,6 +97,7 @@ __all__ = [
     "run_tiny_guest",
     "try_tsc_khz",
     "record_session",
+    "live_or_recorded",
 ]
 
 KVM_DEVICE = "/dev/kvm"
@@ -126,10 +133,8 @@ KVM_CHECK_EXTENSION = _IOC(_IOC_NONE, 0x03, 0)
 KVM_GET_VCPU_MMAP_SIZE = _IOC(_IOC_NONE, 0x04, 0)
 KVM_CREATE_VCPU = _IOC(_IOC_NONE, 0x41, 0)
 KVM_SET_USER_MEMORY_REGION = _IOC(_IOC_WRITE, 0x46, KVM_USERSPACE_MEMORY_REGION.size)
-KVM_SET_CLOCK = _IOC(_IOC_WRITE, 0x7B, KVM_CLOCK_DATA.size)
 KVM_GET_CLOCK = _IOC(_IOC_READ, 0x7C, KVM_CLOCK_DATA.size)
 KVM_RUN = _IOC(_IOC_NONE, 0x80, 0)
-KVM_GET_REGS = _IOC(_IOC_READ, 0x81, KVM_REGS.size)
 KVM_SET_REGS = _IOC(_IOC_WRITE, 0x82, KVM_REGS.size)
 KVM_GET_SREGS = _IOC(_IOC_READ, 0x83, KVM_SREGS_SIZE)
 KVM_SET_SREGS = _IOC(_IOC_WRITE, 0x84, KVM_SREGS_SIZE)
@@ -362,7 +367,10 @@ class Kvm:
             raise KvmUnavailable(err.errno, f"{device} cannot be opened: {err.strerror}") from err
         kvm = cls(fd, device)
         try:
-            version = kvm.api_version()
+            try:
+                version = kvm.api_version()
+            except KvmError as err:
+                raise KvmUnavailable(err.errno, f"{device} is not a KVM device: {err}") from err
             if version != KVM_API_VERSION:
                 raise KvmUnavailable(
                     errno.EINVAL, f"{device} speaks KVM API {version}, not {KVM_API_VERSION}"
@@ -620,7 +628,7 @@ def _deadline(timeout_s: float) -> Iterator[None]:
     handler already set are put back afterwards, the timer re-armed with its remaining time.
     """
     if not 0 < timeout_s <= 3600:
-        raise ValueError(f"timeout_s must be in (0, 3600] seconds; got {timeout_s!r}")
+        raise InvalidInput(f"timeout_s must be in (0, 3600] seconds; got {timeout_s!r}")
     if threading.current_thread() is not threading.main_thread():
         raise KvmError(
             errno.EPERM,
@@ -749,7 +757,12 @@ def record_session(
         )
         rates = _rates(plain.tsc_khz, rate_step_ppm)
         attempts = tuple(try_tsc_khz(kvm, khz) for khz in (rates.host, rates.higher, rates.lower))
-        higher_rate = run_tiny_guest(kvm, tsc_khz=rates.higher) if attempts[1].accepted else None
+        higher_rate, higher_rate_error = None, None
+        if attempts[1].accepted:
+            try:
+                higher_rate = run_tiny_guest(kvm, tsc_khz=rates.higher)
+            except KvmError as err:  # e.g. a KVM that accepts the rate but will not run it
+                higher_rate_error = str(err)
     modules = vendor_modules()
     return KvmSession(
         kernel=platform.release(),
@@ -762,5 +775,30 @@ def record_session(
         with_offset=with_offset,
         rate_attempts=attempts,
         higher_rate=higher_rate,
+        higher_rate_error=higher_rate_error,
         seconds=time.perf_counter() - started,
     )
+
+
+def live_or_recorded(device: str | None = None) -> tuple[KvmSession, str]:
+    """A live session on ``device`` when it is usable, else the recorded one; and which it is.
+
+    ``device`` defaults to ``$TSCMATH_KVM_DEVICE`` or :data:`KVM_DEVICE` (set the variable to a
+    path that does not exist to see the recorded run on a machine with KVM). The second value
+    says ``"live"`` or ``"recorded"`` with the reason KVM is not usable here, or why the live
+    run failed (a chapter must run top to bottom; the tests run the live path and fail there).
+
+    Examples
+    --------
+    >>> session, source = live_or_recorded("/nonexistent/kvm")
+    >>> source.split(":")[0], session.vendor_module
+    ('recorded (no live KVM here', 'kvm_pvm')
+    """
+    device = device or os.environ.get("TSCMATH_KVM_DEVICE") or KVM_DEVICE
+    reason = kvm_unavailable_reason(device)
+    if reason is not None:
+        return load_recorded_session(), f"recorded (no live KVM here: {reason})"
+    try:
+        return record_session(device), "live, on this machine's /dev/kvm"
+    except KvmError as err:
+        return load_recorded_session(), f"recorded (the live run failed: {err})"

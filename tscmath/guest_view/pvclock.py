@@ -37,7 +37,17 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, check_hz, check_int, check_u64
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    TscMathError,
+    check_bool,
+    check_fields,
+    check_hz,
+    check_instance,
+    check_int,
+    check_u64,
+)
 
 __all__ = [
     "PVCLOCK_TSC_STABLE_BIT",
@@ -55,8 +65,17 @@ __all__ = [
     "writer_states",
     "must_retry",
     "SeqlockRead",
+    "WriterNeverFinishes",
     "read_with_retry",
     "read_without_seqlock",
+    "S64_MAX",
+    "tsc_time_scale_khz",
+    "page_rate_error",
+    "MasterClock",
+    "use_master_clock",
+    "guest_time_update",
+    "vdso_read_ns",
+    "monotonic_read",
 ]
 
 PVCLOCK_TSC_STABLE_BIT = 1 << 0
@@ -108,12 +127,22 @@ class PvclockTimeInfo:
     flags: int = 0
 
     def __post_init__(self) -> None:
-        check_int("version", self.version, 0, U32_MAX)
-        check_u64("tsc_timestamp", self.tsc_timestamp)
-        check_u64("system_time", self.system_time)
-        check_int("tsc_to_system_mul", self.tsc_to_system_mul, 0, U32_MAX)
-        check_int("tsc_shift", self.tsc_shift, -128, 127)
-        check_int("flags", self.flags, 0, 255)
+        # Store plain Python ints: numpy scalars are accepted on input, never kept (a kept
+        # np.uint64 would make every read return np.uint64 and wrap in numpy's rules).
+        fields = {
+            "version": check_int("version", self.version, 0, U32_MAX),
+            "tsc_timestamp": check_u64("tsc_timestamp", self.tsc_timestamp),
+            "system_time": check_u64("system_time", self.system_time),
+            "tsc_to_system_mul": check_int("tsc_to_system_mul", self.tsc_to_system_mul, 0, U32_MAX),
+            "tsc_shift": check_int("tsc_shift", self.tsc_shift, -128, 127),
+            "flags": check_int("flags", self.flags, 0, 255),
+        }
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+
+def _check_info(name: str, info: object) -> PvclockTimeInfo:
+    return check_instance(name, info, PvclockTimeInfo)  # type: ignore[return-value]
 
 
 def kvm_get_time_scale(scaled_hz: int, base_hz: int) -> tuple[int, int]:
@@ -173,7 +202,7 @@ def tsc_time_scale(tsc_hz: int) -> tuple[int, int]:
     >>> tsc_time_scale(2_000_000_000)  # 0.5 ns per tick: mul = 2**31, no shift
     (0, 2147483648)
     """
-    return kvm_get_time_scale(NS_PER_S, check_hz("tsc_hz", tsc_hz))
+    return kvm_get_time_scale(NS_PER_S, check_int("tsc_hz", tsc_hz, 1, (1 << 63) - 1))
 
 
 def pvclock_scale_delta(delta: int, mul_frac: int, shift: int) -> int:
@@ -211,6 +240,7 @@ def pvclock_read_ns(info: PvclockTimeInfo, tsc: int) -> int:
     >>> pvclock_read_ns(info, 1_500)  # 1.5 us at 1 GHz
     1500
     """
+    info = _check_info("info", info)
     tsc = check_u64("tsc", tsc)
     delta = (tsc - info.tsc_timestamp) & U64_MAX
     scaled = pvclock_scale_delta(delta, info.tsc_to_system_mul, info.tsc_shift)
@@ -228,7 +258,8 @@ def pvclock_tsc_khz(info: PvclockTimeInfo) -> int:
     >>> pvclock_tsc_khz(make_time_info(2_994_374_000, 0, 0))
     2994374
     """
-    mul = check_int("tsc_to_system_mul", info.tsc_to_system_mul, 1, U32_MAX)
+    info = _check_info("info", info)
+    mul = check_int("info.tsc_to_system_mul", info.tsc_to_system_mul, 1, U32_MAX)
     khz = (1_000_000 << 32) // mul
     if info.tsc_shift < 0:
         khz = (khz << -info.tsc_shift) & U64_MAX
@@ -250,6 +281,7 @@ def rate_error(tsc_hz: int) -> Fraction:
     >>> float(rate_error(3_000_000_000)) < 0
     True
     """
+    tsc_hz = check_int("tsc_hz", tsc_hz, 1, (1 << 63) - 1)
     shift, mul = tsc_time_scale(tsc_hz)
     ns_per_tick = Fraction(mul, 1 << 32) * (Fraction(2) ** shift)
     return ns_per_tick / Fraction(NS_PER_S, tsc_hz) - 1
@@ -293,6 +325,7 @@ def host_update(
     >>> new.version, new.tsc_shift
     (6, 0)
     """
+    info = _check_info("info", info)
     version = info.version + (info.version & 1)
     shift, mul = tsc_time_scale(tsc_hz)
     return PvclockTimeInfo(
@@ -320,6 +353,8 @@ def writer_states(old: PvclockTimeInfo, new: PvclockTimeInfo) -> list[PvclockTim
     >>> [s.version for s in writer_states(old, new)]
     [3, 3, 3, 3, 3, 3, 4]
     """
+    old = _check_info("old", old)
+    new = _check_info("new", new)
     odd = (new.version - 1) & U32_MAX
     if not odd & 1:
         raise InvalidInput(f"new.version must be odd + 1 (even); got {new.version}")
@@ -352,6 +387,30 @@ class SeqlockRead:
     ns: int
     attempts: int
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ns", check_u64("ns", self.ns))
+        object.__setattr__(self, "attempts", check_int("attempts", self.attempts, 1))
+
+
+class WriterNeverFinishes(TscMathError):
+    """The page's last state has an odd ``version``: a reader would retry forever.
+
+    A real guest spins in ``pvclock_read_retry`` as long as the host leaves the version odd
+    (a host that died mid-update); the simulation stops and says so instead of hanging.
+    """
+
+
+def _check_states(states: object) -> Sequence[PvclockTimeInfo]:
+    if isinstance(states, (str, bytes)) or not isinstance(states, Sequence):
+        raise InvalidInput(
+            f"states must be a non-empty sequence of PvclockTimeInfo; got {states!r}"
+        )
+    if not states:
+        raise InvalidInput("states must hold at least one page state; got an empty sequence")
+    for i, page in enumerate(states):
+        _check_info(f"states[{i}]", page)
+    return states
+
 
 def _state(states: Sequence[PvclockTimeInfo], step: int) -> PvclockTimeInfo:
     return states[min(step, len(states) - 1)]
@@ -364,18 +423,40 @@ def read_with_retry(states: Sequence[PvclockTimeInfo], start: int, tsc: int) -> 
     attempt reads ``version`` at one step, the fields at the next, ``version`` again at the
     one after, and retries from there if :func:`must_retry` says so.
 
+    The read always ends: an attempt that starts at or after the last state sees only that
+    state, so at most ``(len(states) + 1) // 3 + 1`` attempts are made. If the last state's
+    version is odd (a writer that never finishes its update), no such attempt can succeed
+    and :class:`WriterNeverFinishes` is raised, naming the attempts made, where a real guest
+    would spin forever.
+
+    Raises
+    ------
+    WriterNeverFinishes
+        The page stays mid-update (odd version) forever after the last state.
+
     Examples
     --------
     >>> old = make_time_info(1_000_000_000, 0, 0)
     >>> new = host_update(old, tsc_timestamp=500, system_time=7_000, tsc_hz=1_000_000_000)
     >>> read_with_retry(writer_states(old, new), start=0, tsc=600)
     SeqlockRead(ns=7100, attempts=3)
+    >>> read_with_retry([PvclockTimeInfo(1, 0, 0, 1 << 31, 0)], 0, 600)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tscmath.guest_view.pvclock.WriterNeverFinishes: states[-1].version = 1 is odd: ...
     """
-    if not states:
-        raise InvalidInput("states must hold at least one page state; got an empty sequence")
+    states = _check_states(states)
     step = check_int("start", start, 0, None)
+    tsc = check_u64("tsc", tsc)
+    last = len(states) - 1
     attempts = 0
     while True:
+        if step >= last and states[last].version & 1:
+            raise WriterNeverFinishes(
+                f"states[-1].version = {states[last].version} is odd: the writer never finishes "
+                f"its update, so a reader starting at step {start} retries forever (gave up "
+                f"after {attempts} attempts; a real guest would spin)"
+            )
         attempts += 1
         before = _state(states, step).version
         ns = pvclock_read_ns(_state(states, step + 1), tsc)
@@ -395,6 +476,193 @@ def read_without_seqlock(states: Sequence[PvclockTimeInfo], step: int, tsc: int)
     >>> read_without_seqlock(writer_states(old, new), 1, tsc=600)  # new timestamp, old time
     100
     """
-    if not states:
-        raise InvalidInput("states must hold at least one page state; got an empty sequence")
+    states = _check_states(states)
     return pvclock_read_ns(_state(states, check_int("step", step, 0, None)), tsc)
+
+
+# --- What KVM feeds the page, the master clock, and what the guest does with the stable bit ---
+
+S64_MAX = (1 << 63) - 1
+"""The vDSO masks a pvclock reading with ``S64_MAX`` (Linux v6.5+, ``vread_pvclock``)."""
+
+
+def tsc_time_scale_khz(tsc_khz: int) -> tuple[int, int]:
+    """``(tsc_shift, tsc_to_system_mul)`` from a whole-kHz TSC rate, as KVM computes them.
+
+    ``kvm_guest_time_update`` calls ``kvm_get_time_scale(NSEC_PER_SEC, tgt_tsc_khz * 1000LL,
+    ...)``: the page is built from the TSC frequency in whole kHz (Linux's ``tsc_khz``, scaled
+    by the guest's TSC ratio when the host scales), never from the exact rate.
+
+    Examples
+    --------
+    >>> tsc_time_scale_khz(2_994_374) == tsc_time_scale(2_994_374_000)
+    True
+    """
+    khz = check_int("tsc_khz", tsc_khz, 1, ((1 << 63) - 1) // 1000)
+    return kvm_get_time_scale(NS_PER_S, khz * 1000)
+
+
+def page_rate_error(tsc_shift: int, tsc_to_system_mul: int, true_hz: int) -> Fraction:
+    """Relative rate error of a page's conversion for a TSC that really ticks at ``true_hz``.
+
+    ``(mul * 2**shift / 2**32) / (10**9 / true_hz) - 1``, exact. Negative: the guest's clock
+    runs slow. Unlike :func:`rate_error`, the page need not have been built from ``true_hz``:
+    pass the mul/shift of :func:`tsc_time_scale_khz` to include the kHz rounding.
+
+    Examples
+    --------
+    >>> shift, mul = tsc_time_scale_khz(2_994_374)
+    >>> round(float(page_rate_error(shift, mul, 2_994_374_999) * 10**6), 4)  # ppm, to print
+    0.3336
+    """
+    shift = check_int("tsc_shift", tsc_shift, -32, 32)
+    mul = check_int("tsc_to_system_mul", tsc_to_system_mul, 1, U32_MAX)
+    hz = check_hz("true_hz", true_hz)
+    ns_per_tick = Fraction(mul, 1 << 32) * (Fraction(2) ** shift)
+    return ns_per_tick * hz / NS_PER_S - 1
+
+
+@dataclass(frozen=True)
+class MasterClock:
+    """KVM's per-VM master clock (``kvm->arch``): one host (TSC, nanoseconds) pair.
+
+    ``pvclock_update_vm_gtod_copy`` takes it with ``kvm_get_time_and_clockread``:
+    ``host_tsc`` is ``master_cycle_now``, ``kernel_ns`` is ``master_kernel_ns`` (the host's
+    ``CLOCK_MONOTONIC_RAW`` plus boot offset at that TSC). While the master clock is in use,
+    every ``kvm_guest_time_update`` anchors every vCPU's page at this same pair.
+    """
+
+    host_tsc: int
+    kernel_ns: int
+
+    def __post_init__(self) -> None:
+        check_fields(self)  # numpy ints stored as Python ints
+        check_u64("host_tsc", self.host_tsc)
+        check_u64("kernel_ns", self.kernel_ns)
+
+
+def use_master_clock(
+    *,
+    host_clocksource_tsc: bool,
+    vcpus_matched: bool,
+    backwards_tsc_observed: bool = False,
+    boot_vcpu_runs_old_kvmclock: bool = False,
+) -> bool:
+    """Whether KVM runs a VM on a master clock (``pvclock_update_vm_gtod_copy``).
+
+    Requires the host to keep time with a TSC-based clocksource (``kvm_get_time_and_clockread``
+    fails otherwise), all vCPUs in one TSC-matching generation (``nr_vcpus_matched_tsc + 1 ==
+    online_vcpus``), no backwards TSC seen, and a guest not using the old kvmclock MSR on its
+    boot vCPU. It is also the condition for ``PVCLOCK_TSC_STABLE_BIT``.
+
+    Examples
+    --------
+    >>> use_master_clock(host_clocksource_tsc=True, vcpus_matched=True)
+    True
+    >>> use_master_clock(host_clocksource_tsc=True, vcpus_matched=False)
+    False
+    """
+    return (
+        check_bool("host_clocksource_tsc", host_clocksource_tsc)
+        and check_bool("vcpus_matched", vcpus_matched)
+        and not check_bool("backwards_tsc_observed", backwards_tsc_observed)
+        and not check_bool("boot_vcpu_runs_old_kvmclock", boot_vcpu_runs_old_kvmclock)
+    )
+
+
+def guest_time_update(
+    info: PvclockTimeInfo,
+    *,
+    guest_tsc: int,
+    kernel_ns: int,
+    kvmclock_offset: int,
+    tsc_khz: int,
+    master_clock: bool,
+) -> PvclockTimeInfo:
+    """The page ``kvm_guest_time_update`` writes (Linux ``arch/x86/kvm/x86.c``).
+
+    * anchor: ``tsc_timestamp = guest_tsc`` (``kvm_read_l1_tsc`` of the host TSC used) and
+      ``system_time = kernel_ns + kvmclock_offset`` (u64). With a master clock the host TSC
+      and ``kernel_ns`` are the master clock's (:class:`MasterClock`), not a fresh reading;
+    * rate: mul/shift from whole kHz (:func:`tsc_time_scale_khz`);
+    * flags: ``PVCLOCK_TSC_STABLE_BIT`` if and only if the master clock is in use;
+      ``PVCLOCK_GUEST_STOPPED`` is kept;
+    * ``version`` advanced by 2, with the odd step in between (``kvm_setup_guest_pvclock``).
+
+    Examples
+    --------
+    >>> page = make_time_info(3_000_000_000, 0, 0)
+    >>> new = guest_time_update(page, guest_tsc=3_000_000_000, kernel_ns=5 * 10**9,
+    ...                         kvmclock_offset=-4 * 10**9, tsc_khz=3_000_000, master_clock=True)
+    >>> new.system_time, new.flags == PVCLOCK_TSC_STABLE_BIT, new.version
+    (1000000000, True, 4)
+    """
+    info = _check_info("info", info)
+    master_clock = check_bool("master_clock", master_clock)
+    shift, mul = tsc_time_scale_khz(tsc_khz)
+    system_time = (
+        check_int("kernel_ns", kernel_ns, 0, U64_MAX)
+        + check_int("kvmclock_offset", kvmclock_offset, -U64_MAX, U64_MAX)
+    ) & U64_MAX
+    flags = (info.flags & PVCLOCK_GUEST_STOPPED) | (PVCLOCK_TSC_STABLE_BIT if master_clock else 0)
+    version = info.version + (info.version & 1)
+    return PvclockTimeInfo(
+        (version + 2) & U32_MAX,
+        check_u64("guest_tsc", guest_tsc),
+        system_time,
+        mul,
+        shift,
+        flags,
+    )
+
+
+def vdso_read_ns(info: PvclockTimeInfo, tsc: int) -> int | None:
+    """What the guest's vDSO gets from vCPU 0's page (``vread_pvclock``); ``None`` = syscall.
+
+    Linux's vDSO (``arch/x86/include/asm/vdso/gettimeofday.h``) uses the pvclock page only
+    while ``PVCLOCK_TSC_STABLE_BIT`` is set; otherwise it returns ``U64_MAX`` and
+    ``clock_gettime`` falls back to a system call, where ``pvclock_clocksource_read`` applies
+    :func:`monotonic_read`. Since v6.5 the reading is masked with ``S64_MAX``.
+
+    Examples
+    --------
+    >>> page = make_time_info(1_000_000_000, 0, 0)
+    >>> vdso_read_ns(page, 1_500), vdso_read_ns(replace(page, flags=0), 1_500)
+    (1500, None)
+    """
+    info = _check_info("info", info)
+    if not info.flags & PVCLOCK_TSC_STABLE_BIT:
+        return None
+    return pvclock_read_ns(info, tsc) & S64_MAX
+
+
+def monotonic_read(
+    ns: int, last_value: int, flags: int, *, stable_bit_trusted: bool = True
+) -> tuple[int, int]:
+    """``pvclock_clocksource_read``'s last step: ``(value returned, new last_value)``.
+
+    If the page has ``PVCLOCK_TSC_STABLE_BIT`` and the guest trusts it (``kvmclock_init``
+    calls ``pvclock_set_flags(PVCLOCK_TSC_STABLE_BIT)`` when KVM advertises
+    ``KVM_FEATURE_CLOCKSOURCE_STABLE_BIT``), the reading is returned as is. Otherwise it is
+    compared with the VM-wide ``last_value`` (an atomic ``cmpxchg`` loop in
+    ``arch/x86/kernel/pvclock.c``): a reading behind it returns ``last_value``; one ahead
+    becomes the new ``last_value``. That keeps kvmclock monotonic across vCPUs whose pages
+    disagree, at the price of one shared cache line written by every read.
+
+    Examples
+    --------
+    >>> monotonic_read(100, 120, 0)  # behind the last value returned anywhere: held at 120
+    (120, 120)
+    >>> monotonic_read(130, 120, 0)
+    (130, 130)
+    >>> monotonic_read(100, 120, PVCLOCK_TSC_STABLE_BIT)  # trusted stable bit: no check
+    (100, 120)
+    """
+    ns = check_u64("ns", ns)
+    last = check_u64("last_value", last_value)
+    flags = check_int("flags", flags, 0, 255)
+    if check_bool("stable_bit_trusted", stable_bit_trusted) and flags & PVCLOCK_TSC_STABLE_BIT:
+        return ns, last
+    if ns <= last:
+        return last, last
+    return ns, ns

@@ -24,65 +24,31 @@ array([      1000,       1003, 3000001000], dtype=uint64)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, check_int, check_u64
+from ..conversions import MAX_HZ, NS_PER_S
+from ..errors import (
+    I64_MAX,
+    I64_MIN,
+    U64_MAX,
+    InvalidInput,
+    check_i64,
+    check_int,
+    check_str,
+    check_u64,
+)
 from ..formats import AMD_SVM, FixedPointFormat
+
+if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
+    import numpy as np
 
 __all__ = [
     "Host",
     "MAX_HZ",
     "I64_MIN",
     "I64_MAX",
-    "as_i64_array",
     "check_i64",
-    "ns_to_ticks_u64_array",
 ]
-
-MAX_HZ = 10**12
-"""Largest TSC or guest frequency the model accepts (1 THz, far above any real part).
-
-The bound keeps every vectorized intermediate below ``2**64`` (see
-:func:`ns_to_ticks_u64_array`)."""
-
-I64_MIN = -(1 << 63)
-I64_MAX = (1 << 63) - 1
-
-
-def check_i64(name: str, value: object) -> int:
-    """Return ``value`` as an ``int`` if it fits a signed 64-bit integer (an hrtime)."""
-    return check_int(name, value, I64_MIN, I64_MAX)
-
-
-def ns_to_ticks_u64_array(true_ns: np.ndarray, hz: int) -> np.ndarray:
-    """``floor(true_ns * hz / 10**9) mod 2**64`` for an int64 array, exactly, in uint64.
-
-    With ``t = s * 10**9 + r`` (``0 <= r < 10**9``, floor division so negative ``t`` work)
-    and ``hz = a * 10**9 + b`` (``b < 10**9``)::
-
-        floor(t * hz / 10**9) = s * hz + r * a + floor(r * b / 10**9)
-
-    ``s * hz`` wraps modulo ``2**64`` (which is the answer's modulus), ``r * a < 10**12`` and
-    ``r * b < 10**18`` never overflow. ``hz`` must be at most :data:`MAX_HZ`.
-
-    Examples
-    --------
-    >>> ns_to_ticks_u64_array(np.array([-1, 0, 1], dtype=np.int64), 3_000_000_000).tolist()
-    [18446744073709551613, 0, 3]
-    """
-    s = true_ns // np.int64(NS_PER_S)  # floor, also for negative times
-    a, b = divmod(hz, NS_PER_S)
-    s_u = s.view(np.uint64)  # two's complement: s mod 2**64
-    r_u = true_ns.view(np.uint64) - s_u * np.uint64(NS_PER_S)  # r = t - s * 1e9, in [0, 1e9)
-    out = s_u * np.uint64(hz)
-    if a:
-        out += r_u * np.uint64(a)
-    r_u *= np.uint64(b)
-    r_u //= np.uint64(NS_PER_S)
-    out += r_u
-    return out
 
 
 @dataclass(frozen=True)
@@ -124,8 +90,7 @@ class Host:
     fmt: FixedPointFormat | None = AMD_SVM
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str):
-            raise InvalidInput(f"name must be a str; got {self.name!r}")
+        object.__setattr__(self, "name", check_str("name", self.name, 200))
         # Store plain Python ints (numpy scalars are accepted on input).
         object.__setattr__(self, "tsc_hz", check_int("tsc_hz", self.tsc_hz, 1, MAX_HZ))
         object.__setattr__(self, "tsc_at_zero", check_u64("tsc_at_zero", self.tsc_at_zero))
@@ -166,31 +131,13 @@ class Host:
 
         Examples
         --------
-        >>> Host("A", 3_000_000_000, tsc_at_zero=7).tsc_array(np.array([-1, 333]))
+        >>> Host("A", 3_000_000_000, tsc_at_zero=7).tsc_array([-1, 333])
         array([   4, 1006], dtype=uint64)
         """
-        t = as_i64_array("true_ns", true_ns)
-        out = ns_to_ticks_u64_array(t, self.tsc_hz)
+        import numpy as np
+
+        from ..vectorized import ns_to_ticks_u64_array
+
+        out = ns_to_ticks_u64_array(true_ns, self.tsc_hz)
         out += np.uint64(self.tsc_at_zero)
         return out
-
-
-def as_i64_array(name: str, values: object) -> np.ndarray:
-    """Return ``values`` as an ``int64`` array, refusing floats and out-of-range values.
-
-    Examples
-    --------
-    >>> as_i64_array("true_ns", [1, -2])
-    array([ 1, -2])
-    """
-    if isinstance(values, np.ndarray) and values.dtype == np.int64:
-        return values
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
-        if values.dtype.kind == "u" and values.size and values.max() > I64_MAX:
-            raise InvalidInput(f"{name} must hold int64 values; got {int(values.max())}")
-        return values.astype(np.int64)
-    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
-    if arr.dtype != object:
-        raise InvalidInput(f"{name} must hold integers (ns); got an array of dtype {arr.dtype}")
-    checked = [check_i64(f"{name}[{i}]", v) for i, v in enumerate(arr.flat)]
-    return np.array(checked, dtype=np.int64).reshape(arr.shape)

@@ -2,23 +2,39 @@
 
 Three steps, as propolis and illumos bhyve do them:
 
-1. **export** (source, guest paused): one interrupt-disabled snapshot of the guest's
-   frequency and TSC, the host hrtime and wall clock, and the guest's ``boot_hrtime``
-   (:class:`VmTimeData`, the fields of propolis ``VmTimeData``);
+1. **export** (source, guest paused): one snapshot of the guest's frequency and TSC, the host
+   hrtime and wall clock, and the guest's ``boot_hrtime`` (:class:`VmTimeData`, the fields of
+   propolis ``VmTimeData``). bhyve's ``vmm_time_snapshot`` (``usr/src/uts/intel/io/vmm/vmm.c``)
+   reads them back to back with interrupts disabled; there is no sequence counter, and the
+   write side requires the whole-VM vcpuid -1, i.e. the VM write-lock
+   (``vmm_data_write_vmm_time``);
 2. **adjust** (destination userspace, :func:`adjust_time_data`): propolis
    ``adjust_time_data`` steps 1-6, which carry the guest across hosts using the *wall
    clocks* (the only clock the two hosts share) and re-base ``boot_hrtime`` on the
    destination's hrtime;
-3. **import** (destination kernel, :func:`import_time_data`): the bhyve time-data write,
-   which refuses data from the future, adds the guest ticks for the time between the
-   destination snapshot and the write (measured with the destination's hrtime), and
-   programs ``M = floor(guest_freq * 2**F / host_hz)`` and
-   ``offset = base_guest_tsc - scale(host_tsc_now, M)``.
+3. **import** (destination kernel, :func:`import_time_data`): bhyve's
+   ``vmm_data_write_vmm_time``, which checks the frequency, refuses an ``hrtime`` or a
+   ``boot_hrtime`` from the future (``EINVAL``), adds the ticks for the *local leg* (the
+   destination's hrtime between its snapshot and the write) and programs
+   ``M = floor(guest_freq * 2**F / host_hz)`` and ``offset = base_guest_tsc -
+   scale(host_tsc_now, M)``.
 
-Sources: propolis commit 7ed480843d3b, ``lib/propolis/src/vmm/time.rs`` (``VmTimeData``,
-``adjust_time_data``, ``calc_tsc_delta`` and their unit tests; the phases in
-``bin/propolis-server/src/lib/migrate/``); illumos ``usr/src/uts/intel/io/vmm/vmm.c``
-("GUEST TIME SUPPORT").
+The local leg, as bhyve has it and as it is meant (:class:`LocalLeg`). At illumos-gate commit
+09ea9c53 the write converts the hrtime delta to *host* ticks (``unscalehrtime``) and scales
+them with ``vm->freq_multiplier`` as it was *before* the write. On a freshly created
+destination VM that is ``VM_TSCM_NOSCALE`` (set by ``vm_init``), so the leg is counted in
+destination-host ticks, not guest ticks: a 50 ms leg for a 3 GHz guest on a 2.5 GHz host adds
+125,000,000 ticks instead of 150,000,000, and the guest resumes 50 ms x (1 - 2.5/3) = 8.33 ms
+behind. ``LocalLeg.BHYVE`` (the default) models that; ``LocalLeg.INTENDED`` counts the leg in
+guest ticks, ``floor(delta * guest_freq / 1e9)``, like propolis' cross-host leg. In propolis
+the destination's ``time_data`` (``bin/propolis-server/src/lib/migrate/destination.rs``)
+writes right after its snapshot (a log line and a probe apart), so the leg, and the error,
+are small in practice.
+
+Sources: propolis ``lib/propolis/src/vmm/time.rs`` (``VmTimeData``, ``adjust_time_data``,
+``calc_tsc_delta``; introduced in commit 7ed480843d3b, read at 41450834); illumos-gate
+``usr/src/uts/intel/io/vmm/vmm.c`` ("GUEST TIME SUPPORT"; ``vmm_data_write_vmm_time``) and
+``svm_freq_ratio`` in ``usr/src/uts/intel/io/vmm/amd/svm.c``, read at commit 09ea9c53.
 
 Design choice: :func:`adjust_time_data` returns an :class:`AdjustedTimeData` (the new data
 plus what was done to it, like propolis' ``VmTimeDataAdjustments``); a negative wall-clock
@@ -32,20 +48,39 @@ Examples
 >>> adj = adjust_time_data(src, dst_hrtime=2_000_000, dst_wallclock_ns=101_000_000_000)
 >>> adj.migrate_delta_ns, adj.data.guest_tsc, adj.data.boot_hrtime, adj.clamped
 (1000000000, 1000005000, -998006000, False)
+>>> local_leg_ticks(50_000_000, 3_000_000_000, 2_500_000_000, LocalLeg.BHYVE)
+125000000
+>>> local_leg_ticks(50_000_000, 3_000_000_000, 2_500_000_000, LocalLeg.INTENDED)
+150000000
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from ..conversions import NS_PER_S, ns_to_ticks
-from ..errors import U64_MAX, InvalidInput, TscMathError, check_int, check_u64
-from .hosts import I64_MAX, Host, check_i64
-from .vm import Vm, anchor_vm
+from ..errors import (
+    U64_MAX,
+    CheckedEnumType,
+    InvalidInput,
+    TscMathError,
+    check_bool,
+    check_fields,
+    check_int,
+    check_u64,
+)
+from ..formats import AMD_SVM, FixedPointFormat
+from ..scaling import scale
+from .hosts import I64_MAX, MAX_HZ, Host, check_i64
+from .vm import Vm, anchor_vm, check_guest_frequency
 
 __all__ = [
     "VmTimeData",
     "AdjustedTimeData",
+    "LocalLeg",
+    "as_local_leg",
+    "local_leg_ticks",
     "TimeDataFromFuture",
     "TimeAdjustOverflow",
     "calc_tsc_delta",
@@ -56,7 +91,99 @@ __all__ = [
 
 
 class TimeDataFromFuture(InvalidInput):
-    """The time data's hrtime is later than the destination's hrtime at the write."""
+    """The time data's hrtime or boot_hrtime is later than the destination's hrtime at the write.
+
+    bhyve's ``vmm_data_write_vmm_time`` returns ``EINVAL`` for either.
+    """
+
+
+class LocalLeg(Enum, metaclass=CheckedEnumType):
+    """How the kernel import counts the local leg (destination snapshot -> write).
+
+    ``BHYVE``: as illumos bhyve's ``vmm_data_write_vmm_time`` does at commit 09ea9c53: the
+    hrtime delta in destination-host ticks, scaled by the multiplier the VM had *before* the
+    write (none on a new VM). ``INTENDED``: the delta in guest ticks,
+    ``floor(delta * guest_freq / 1e9)``, as the cross-host leg is counted.
+
+    Examples
+    --------
+    >>> LocalLeg("bhyve as written") is LocalLeg.BHYVE, LocalLeg.INTENDED.value
+    (True, 'intended')
+    """
+
+    BHYVE = "bhyve as written"
+    INTENDED = "intended"
+
+
+def as_local_leg(leg: object) -> LocalLeg:
+    """Return ``leg`` as a :class:`LocalLeg` (a member or its value).
+
+    Examples
+    --------
+    >>> as_local_leg("intended")
+    <LocalLeg.INTENDED: 'intended'>
+    """
+    try:
+        return LocalLeg(leg)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in LocalLeg)
+        raise InvalidInput(
+            f"local_leg must be a LocalLeg or one of {choices}; got {leg!r}"
+        ) from None
+
+
+def local_leg_ticks(
+    delta_ns: int,
+    guest_hz: int,
+    host_hz: int,
+    leg: LocalLeg | str = LocalLeg.BHYVE,
+    *,
+    prior_mult: int | None = None,
+    fmt: FixedPointFormat = AMD_SVM,
+) -> int:
+    """Ticks the kernel import adds for ``delta_ns`` of destination hrtime.
+
+    Parameters
+    ----------
+    delta_ns : int
+        Destination hrtime from its snapshot to the write (``>= 0``).
+    guest_hz, host_hz : int
+        The guest's and the destination host's TSC frequencies (Hz).
+    leg : LocalLeg or str, optional
+        ``LocalLeg.BHYVE`` (default): ``host_ticks = floor(delta * host_hz / 1e9)`` (bhyve's
+        ``unscalehrtime``, modelled as a floor), then scaled by ``prior_mult`` if the VM had
+        one. ``LocalLeg.INTENDED``: ``floor(delta * guest_hz / 1e9)``.
+    prior_mult : int or None, optional
+        The multiplier in force before the write, in ``fmt``; None (default) is
+        ``VM_TSCM_NOSCALE``, what ``vm_init`` leaves on a newly created VM.
+    fmt : FixedPointFormat, optional
+        The format of ``prior_mult`` (default AMD SVM 8.32, the only one bhyve scales with).
+
+    Examples
+    --------
+    >>> local_leg_ticks(1_000, 3_000_000_000, 2_500_000_000)      # 1 us, new VM
+    2500
+    >>> local_leg_ticks(1_000, 3_000_000_000, 2_500_000_000, prior_mult=0x1_3333_3333)
+    2999
+    """
+    delta = check_int("delta_ns", delta_ns, 0, None)
+    guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
+    host_hz = check_int("host_hz", host_hz, 1, MAX_HZ)
+    leg = as_local_leg(leg)
+    if leg is LocalLeg.INTENDED:
+        return ns_to_ticks(delta, guest_hz)
+    host_ticks = ns_to_ticks(delta, host_hz)
+    if host_ticks > U64_MAX:
+        raise InvalidInput(
+            f"delta_ns = {delta} at host_hz = {host_hz} is {host_ticks} host ticks, more than a "
+            "u64 holds (2**64 - 1)"
+        )
+    if prior_mult is None:
+        return host_ticks
+    if not isinstance(fmt, FixedPointFormat):
+        raise InvalidInput(f"fmt must be a FixedPointFormat; got {fmt!r}")
+    mult = check_int(f"prior_mult ({fmt.name})", prior_mult, 1, fmt.max_multiplier)
+    return scale(host_ticks, mult, fmt, wrap=True)
 
 
 class TimeAdjustOverflow(TscMathError):
@@ -117,6 +244,9 @@ class AdjustedTimeData:
     migrate_delta_negative: bool
     guest_tsc_delta: int
     boot_hrtime_delta: int
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     @property
     def clamped(self) -> bool:
@@ -239,14 +369,21 @@ def import_time_data(
     boot_ns: int | None = None,
     enforce_limits: bool = True,
     use_scaling: bool = True,
+    local_leg: LocalLeg | str = LocalLeg.BHYVE,
+    prior_mult: int | None = None,
 ) -> Vm:
     """The kernel's time-data write on ``host`` at true time ``true_ns_of_write``.
 
-    1. refuse data from the future: ``data.hrtime`` later than the host's hrtime now;
-    2. latency leg: ``base_guest_tsc = data.guest_tsc + floor((hrtime_now - data.hrtime) *
-       guest_freq / 1e9)`` (mod 2**64);
-    3. check the frequency (:func:`tscmath.migration.vm.check_guest_frequency`: no scaling means
-       the host's own frequency only; bhyve's 500 MHz and 15x limits);
+    In the order of bhyve's ``vmm_data_write_vmm_time``:
+
+    1. check the frequency (:func:`tscmath.migration.vm.check_guest_frequency`: the host's
+       own frequency needs no scaling; else no scaling support is EPERM, bhyve's 500 MHz and
+       15x limits EINVAL);
+    2. refuse data from the future: ``data.hrtime`` or ``data.boot_hrtime`` later than the
+       host's hrtime now (EINVAL, :class:`TimeDataFromFuture`);
+    3. local leg: ``base_guest_tsc = data.guest_tsc + local_leg_ticks(hrtime_now -
+       data.hrtime, ...)`` (mod 2**64), counted as ``local_leg`` says (:class:`LocalLeg`;
+       default as bhyve does it, in destination-host ticks on a new VM);
     4. program ``M = floor(guest_freq * 2**F / host_hz)`` and
        ``offset = base_guest_tsc - scale(host_tsc_now, M)``; ``boot_hrtime`` from the data.
 
@@ -266,28 +403,57 @@ def import_time_data(
     use_scaling : bool, optional
         Program the multiplier (default). False models a hypervisor that sets only the
         offset: the guest then ticks at the host's rate ("offset only").
+    local_leg : LocalLeg or str, optional
+        How the local leg is counted: ``LocalLeg.BHYVE`` (default) or ``LocalLeg.INTENDED``.
+    prior_mult : int or None, optional
+        The multiplier the destination VM had before this write, in ``host.fmt`` (None: a
+        new VM, ``VM_TSCM_NOSCALE``). Only ``LocalLeg.BHYVE`` uses it.
 
     Examples
     --------
     >>> from tscmath.migration.hosts import Host
     >>> b = Host("B", 2_000_000_000, tsc_at_zero=10**12, boot_ns=0)
     >>> d = VmTimeData(1_000_000_000, 7_000, hrtime=100, hres_sec=0, hres_ns=0, boot_hrtime=0)
-    >>> vm = import_time_data(d, b, true_ns_of_write=1_100)
-    >>> vm.guest_tsc_at(1_100), vm.guest_tsc_at(2_100)
-    (8000, 9000)
+    >>> import_time_data(d, b, 1_100).guest_tsc_at(1_100)        # bhyve: 1000 ns = 2000 host ticks
+    9000
+    >>> import_time_data(d, b, 1_100, local_leg="intended").guest_tsc_at(1_100)
+    8000
     """
     if not isinstance(data, VmTimeData):
         raise InvalidInput(f"data must be a VmTimeData; got {data!r}")
     if not isinstance(host, Host):
         raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_bool("enforce_limits", enforce_limits)
+    check_bool("use_scaling", use_scaling)
+    true_ns_of_write = check_i64("true_ns_of_write", true_ns_of_write)
+    leg = as_local_leg(local_leg)
+    if use_scaling:
+        check_guest_frequency(data.guest_freq, host, enforce_limits=enforce_limits)
     now_hrtime = host.hrtime_at(true_ns_of_write)
-    if data.hrtime > now_hrtime:
-        raise TimeDataFromFuture(
-            f"data.hrtime = {data.hrtime} is later than host {host.name}'s hrtime {now_hrtime} "
-            f"at true_ns_of_write = {true_ns_of_write}: time data from the future is refused"
+    for name, value in (("data.hrtime", data.hrtime), ("data.boot_hrtime", data.boot_hrtime)):
+        if value > now_hrtime:
+            raise TimeDataFromFuture(
+                f"{name} = {value} is later than host {host.name}'s hrtime {now_hrtime} at "
+                f"true_ns_of_write = {true_ns_of_write}: time data from the future is refused "
+                "(bhyve: EINVAL)"
+            )
+    if prior_mult is not None and host.fmt is None:
+        raise InvalidInput(f"prior_mult = {prior_mult}: host {host.name} cannot scale")
+    try:
+        leg_ticks = local_leg_ticks(
+            now_hrtime - data.hrtime,
+            data.guest_freq,
+            host.tsc_hz,
+            leg,
+            prior_mult=prior_mult,
+            fmt=host.fmt or AMD_SVM,
         )
-    latency_ticks = ns_to_ticks(now_hrtime - data.hrtime, data.guest_freq)
-    base = (data.guest_tsc + latency_ticks) & U64_MAX
+    except TscMathError as exc:
+        raise type(exc)(
+            f"the local leg, from data.hrtime to the write at true_ns_of_write = "
+            f"{true_ns_of_write}: {exc}"
+        ) from None
+    base = (data.guest_tsc + leg_ticks) & U64_MAX
     if boot_ns is None:
         boot_ns = host.boot_ns + data.boot_hrtime
     return anchor_vm(

@@ -5,15 +5,24 @@
 :class:`Strategy`:
 
 * ``FULL_PROTOCOL``: propolis + bhyve (export, :func:`~tscmath.migration.protocol.adjust_time_data`
-  with the destination snapshot, kernel import with the latency leg and a new multiplier);
+  with the destination snapshot, kernel import with the local leg and a new multiplier);
 * ``IGNORE_BLACKOUT``: continuity only: the guest resumes at the TSC value it paused at,
-  scaled correctly, so it ends up behind by the blackout;
+  scaled correctly, so it ends up behind by the blackout. This is what QEMU/KVM does: it
+  restores kvmclock with ``KVM_SET_CLOCK`` and no ``KVM_CLOCK_REALTIME`` flag
+  (``kvmclock_vm_state_change`` in ``hw/i386/kvm/clock.c``, QEMU commit 09360a04) and the
+  TSC with a host-initiated ``KVM_SET_MSRS`` write of the value read at the pause
+  (``kvm_put_msrs`` in ``target/i386/kvm/kvm.c``, QEMU commit 00001a22), keeping the rate
+  with ``KVM_SET_TSC_KHZ`` where the destination can scale;
 * ``OFFSET_ONLY``: the time data is carried as in the full protocol, but only the offset is
   programmed, no multiplier: the guest then ticks at the new host's rate (KVM's documented
-  ``KVM_VCPU_TSC_OFFSET`` recipe ignores scaling);
+  ``KVM_VCPU_TSC_OFFSET`` recipe, which does not mention scaling, when nobody sets the TSC
+  frequency);
 * ``NAIVE``: the old multiplier and offset are written unchanged on the new host, so the
   guest TSC jumps to whatever they give against the new host's TSC (between an AMD 8.32 and
   an Intel 16.48 host the multiplier keeps its ratio, re-encoded; no scaling stays none).
+
+``Strategy.systems`` names the deployed systems each strategy describes; chapter 06's table
+"What deployed systems do at migration" cites each of them.
 
 Examples
 --------
@@ -31,10 +40,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..errors import InvalidInput, check_int
+from ..errors import (
+    I64_MAX,
+    CheckedEnumType,
+    InvalidInput,
+    check_bool,
+    check_fields,
+    check_i64,
+    check_int,
+)
 from .hosts import Host
 from .protocol import (
     AdjustedTimeData,
+    LocalLeg,
     VmTimeData,
     adjust_time_data,
     export_time_data,
@@ -45,7 +63,7 @@ from .vm import Vm, anchor_vm
 __all__ = ["Strategy", "MigrationOutcome", "as_strategy", "migrate"]
 
 
-class Strategy(Enum):
+class Strategy(Enum, metaclass=CheckedEnumType):
     """How a hypervisor carries the guest's TSC across a migration.
 
     Each member's value is its short human label; ``.label`` and ``.description`` are for
@@ -72,6 +90,11 @@ class Strategy(Enum):
         """One line saying what the strategy does."""
         return _DESCRIPTIONS[self]
 
+    @property
+    def systems(self) -> str:
+        """The deployed systems that move a guest's clock this way (chapter 06 cites them)."""
+        return _SYSTEMS[self]
+
 
 _DESCRIPTIONS = {
     Strategy.FULL_PROTOCOL: (
@@ -90,6 +113,19 @@ _DESCRIPTIONS = {
         "copy the old multiplier and offset to the new host: the guest TSC jumps to "
         "whatever they give there"
     ),
+}
+
+
+_SYSTEMS = {
+    Strategy.FULL_PROTOCOL: "propolis + illumos bhyve (AMD hosts)",
+    Strategy.IGNORE_BLACKOUT: (
+        "QEMU/KVM, with or without tsc-frequency (rate kept where the destination scales); "
+        "the TSC of a Firecracker snapshot restore"
+    ),
+    Strategy.OFFSET_ONLY: (
+        "KVM's documented KVM_VCPU_TSC_OFFSET recipe when nobody sets the TSC frequency"
+    ),
+    Strategy.NAIVE: "no deployed system: what copying the registers would do",
 }
 
 
@@ -156,6 +192,21 @@ class MigrationOutcome:
     exported: VmTimeData
     adjusted: AdjustedTimeData | None
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        check_i64("pause_ns", self.pause_ns)
+        check_int(
+            f"blackout_ns (with pause_ns = {self.pause_ns}, up to 2**63 - 1 - pause_ns)",
+            self.blackout_ns,
+            0,
+            I64_MAX - self.pause_ns,
+        )
+        if self.resume_ns != self.pause_ns + self.blackout_ns:
+            raise InvalidInput(
+                f"resume_ns must be pause_ns + blackout_ns = {self.pause_ns + self.blackout_ns}; "
+                f"got {self.resume_ns}"
+            )
+
     @property
     def dst(self) -> Host:
         """The destination host."""
@@ -201,13 +252,16 @@ def migrate(
     *,
     write_delay_ns: int = 0,
     enforce_limits: bool = True,
+    local_leg: LocalLeg | str = LocalLeg.BHYVE,
 ) -> MigrationOutcome:
     """Pause ``vm`` at ``pause_ns``, resume it on ``dst`` ``blackout_ns`` later.
 
     For the full protocol the destination snapshot is taken at
     ``resume_ns - write_delay_ns`` and the kernel write happens at ``resume_ns``, so the
     wall-clock leg covers ``blackout_ns - write_delay_ns`` and the hrtime leg
-    ``write_delay_ns`` (``0 <= write_delay_ns <= blackout_ns``).
+    ``write_delay_ns`` (``0 <= write_delay_ns <= blackout_ns``), counted as ``local_leg``
+    says (:class:`~tscmath.migration.protocol.LocalLeg`; default as bhyve counts it, in
+    destination-host ticks).
 
     Raises
     ------
@@ -222,8 +276,14 @@ def migrate(
     if not isinstance(dst, Host):
         raise InvalidInput(f"dst must be a Host; got {dst!r}")
     strategy = as_strategy(strategy)
-    pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, None)
-    blackout_ns = check_int("blackout_ns", blackout_ns, 0, None)
+    enforce_limits = check_bool("enforce_limits", enforce_limits)
+    pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, I64_MAX)
+    blackout_ns = check_int(
+        f"blackout_ns (with pause_ns = {pause_ns}, up to 2**63 - 1 - pause_ns)",
+        blackout_ns,
+        0,
+        I64_MAX - pause_ns,
+    )
     write_delay_ns = check_int("write_delay_ns", write_delay_ns, 0, blackout_ns)
     resume_ns = pause_ns + blackout_ns
     exported = export_time_data(vm, pause_ns)
@@ -238,6 +298,7 @@ def migrate(
             boot_ns=vm.boot_ns,
             enforce_limits=enforce_limits,
             use_scaling=strategy is Strategy.FULL_PROTOCOL,
+            local_leg=local_leg,
         )
     elif strategy is Strategy.IGNORE_BLACKOUT:
         uptime = exported.hrtime - exported.boot_hrtime

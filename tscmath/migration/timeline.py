@@ -36,10 +36,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InvalidInput, check_int
+from ..errors import (
+    InvalidInput,
+    TscMathError,
+    check_bool,
+    check_fields,
+    check_instance,
+    check_int,
+    check_sequence,
+)
+from ..vectorized import ticks_to_ns_u64_array
 from .hosts import Host, check_i64
+from .protocol import LocalLeg
 from .strategies import MigrationOutcome, Strategy, as_strategy, migrate
-from .vm import Vm, boot_guest, ticks_to_ns_u64_array
+from .vm import Vm, boot_guest
 
 __all__ = ["Hop", "Timeline", "simulate_timeline", "sample_times"]
 
@@ -72,7 +82,9 @@ class Hop:
             raise InvalidInput(f"dst must be a Host; got {self.dst!r}")
         object.__setattr__(self, "pause_ns", check_i64("pause_ns", self.pause_ns))
         object.__setattr__(self, "blackout_ns", check_int("blackout_ns", self.blackout_ns, 0))
-        wd = check_int("write_delay_ns", self.write_delay_ns, 0, self.blackout_ns)
+        wd = check_int(
+            "write_delay_ns (at most blackout_ns)", self.write_delay_ns, 0, self.blackout_ns
+        )
         object.__setattr__(self, "write_delay_ns", wd)
 
     @property
@@ -97,6 +109,29 @@ class Timeline:
     vms: tuple[Vm, ...]
     outcomes: tuple[MigrationOutcome, ...]
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if not self.vms or len(self.outcomes) != len(self.vms) - 1:
+            raise InvalidInput(
+                f"vms must hold one Vm more than outcomes (one per segment); got "
+                f"{len(self.vms)} vms and {len(self.outcomes)} outcomes"
+            )
+        size = self.true_ns.shape
+        for name, kinds in _ARRAY_KINDS.items():
+            array = getattr(self, name)
+            if array.ndim != 1 or array.shape != size or array.dtype.kind not in kinds:
+                raise InvalidInput(
+                    f"{name} must be a 1-d array of kind {kinds!r} and shape {size} like true_ns; "
+                    f"got dtype {array.dtype} and shape {array.shape}"
+                )
+        if self.segment.size and not 0 <= int(self.segment.min()) <= int(self.segment.max()) < len(
+            self.vms
+        ):
+            raise InvalidInput(
+                f"segment must index vms, in [0, {len(self.vms) - 1}]; got values from "
+                f"{int(self.segment.min())} to {int(self.segment.max())}"
+            )
+
     @property
     def hosts(self) -> tuple[Host, ...]:
         """The host of each segment."""
@@ -106,6 +141,16 @@ class Timeline:
     def host_names(self) -> np.ndarray:
         """Name of the host each sample is on (object array, for tables and tooltips)."""
         return np.array([h.name for h in self.hosts], dtype=object)[self.segment]
+
+
+_ARRAY_KINDS = {
+    "true_ns": "i",
+    "guest_tsc": "u",
+    "guest_ns": "u",
+    "error_ns": "i",
+    "segment": "iu",
+    "paused": "b",
+}
 
 
 def sample_times(t_start_ns: int, t_end_ns: int, n_samples: int) -> np.ndarray:
@@ -144,6 +189,7 @@ def simulate_timeline(
     n_samples: int,
     *,
     enforce_limits: bool = True,
+    local_leg: LocalLeg | str = LocalLeg.BHYVE,
 ) -> Timeline:
     """Boot a guest, migrate it along ``hops`` with ``strategy``, sample its clock.
 
@@ -161,12 +207,21 @@ def simulate_timeline(
         How every hop carries the clock.
     t_start_ns, t_end_ns, n_samples : int
         Sampling window (``t_start_ns >= boot_ns``) and number of samples.
+    enforce_limits : bool, optional
+        Apply bhyve's frequency limits (default True).
+    local_leg : LocalLeg or str, optional
+        How each import counts its local leg (:class:`~tscmath.migration.protocol.LocalLeg`;
+        default as bhyve does it).
 
     Returns
     -------
     Timeline
     """
     strategy = as_strategy(strategy)
+    check_instance("first_host", first_host, Host)
+    enforce_limits = check_bool("enforce_limits", enforce_limits)
+    boot_ns = check_i64("boot_ns", boot_ns)
+    hops = check_sequence("hops", hops)
     vm = boot_guest(first_host, boot_ns, guest_hz, enforce_limits=enforce_limits)
     vms = [vm]
     outcomes = []
@@ -176,18 +231,22 @@ def simulate_timeline(
             raise InvalidInput(f"hops[{i}] must be a Hop; got {hop!r}")
         if hop.pause_ns < prev_resume:
             raise InvalidInput(
-                f"hops[{i}].pause_ns must be >= {prev_resume} (the guest's boot or the previous "
+                f"hops[{i}].pause_ns must be >= {prev_resume} (boot_ns, or the previous hop's "
                 f"resume); got {hop.pause_ns}"
             )
-        out = migrate(
-            vm,
-            hop.dst,
-            hop.pause_ns,
-            hop.blackout_ns,
-            strategy,
-            write_delay_ns=hop.write_delay_ns,
-            enforce_limits=enforce_limits,
-        )
+        try:
+            out = migrate(
+                vm,
+                hop.dst,
+                hop.pause_ns,
+                hop.blackout_ns,
+                strategy,
+                write_delay_ns=hop.write_delay_ns,
+                enforce_limits=enforce_limits,
+                local_leg=local_leg,
+            )
+        except TscMathError as exc:
+            raise type(exc)(f"hops[{i}] (guest booted at boot_ns = {boot_ns}): {exc}") from None
         outcomes.append(out)
         vm = out.vm
         vms.append(vm)

@@ -34,11 +34,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import U64_MAX, InvalidInput, ScaleOverflow, check_hz, check_int, check_u64
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    ScaleOverflow,
+    TscMathError,
+    check_count,
+    check_hz,
+    check_int,
+    check_u64,
+)
 from ..formats import AMD_SVM, FixedPointFormat
 from ..scaling import check_format, multiplier, scale
 
-__all__ = ["replay_simulator", "sim_guest_tsc"]
+__all__ = ["MAX_DURATION_S", "replay_simulator", "sim_guest_tsc"]
+
+MAX_DURATION_S = 100_000
+"""Longest replay, in seconds (one row per second: about a second of work, 100,000 rows)."""
 
 
 def _sim_offset(initial_host_tsc: int, initial_guest_tsc: int, mult: int, fmt) -> int:
@@ -79,8 +91,9 @@ def sim_guest_tsc(
     value = scale(check_u64("cur_host_tsc", cur_host_tsc), mult, fmt) + offset
     if not 0 <= value <= U64_MAX:
         raise ScaleOverflow(
-            f"guest TSC scale(cur_host_tsc) + offset = {value} is outside [0, 2**64 - 1]: "
-            "the tsc-simulator refuses it"
+            f"guest TSC scale(cur_host_tsc) + offset = {value} is outside [0, 2**64 - 1] "
+            f"(initial_host_tsc = {initial_host_tsc}, initial_guest_tsc = {initial_guest_tsc}, "
+            f"cur_host_tsc = {cur_host_tsc}): the tsc-simulator refuses it"
         )
     return value
 
@@ -98,7 +111,8 @@ def replay_simulator(
     Parameters
     ----------
     duration_s : int
-        Last second simulated (rows for ``t = 0 .. duration_s`` inclusive).
+        Last second simulated (rows for ``t = 0 .. duration_s`` inclusive), at most
+        :data:`MAX_DURATION_S`.
     host_tsc0, host_hz : int
         First host's TSC at ``t = 0`` and its frequency (Hz).
     guest_hz : int
@@ -114,10 +128,21 @@ def replay_simulator(
     -------
     list of (t_s, host_tsc, guest_tsc)
     """
-    duration_s = check_int("duration_s", duration_s, 0, None)
+    duration_s = check_count("duration_s", duration_s, 0, MAX_DURATION_S, "MAX_DURATION_S")
     fmt = check_format(fmt)
     guest_hz = check_hz("guest_hz", guest_hz)
-    hosts = [(0, check_u64("host_tsc0", host_tsc0), check_hz("host_hz", host_hz))]
+    hosts = [
+        (0, check_u64("host_tsc0", host_tsc0), check_hz("host_hz", host_hz), "host_tsc0/host_hz")
+    ]
+    if not isinstance(migrations, (list, tuple)):
+        raise InvalidInput(
+            f"migrations must be a list or tuple of (t_s, host_tsc, host_hz); got {migrations!r}"
+        )
+    if len(migrations) > duration_s:
+        raise InvalidInput(
+            f"migrations must hold at most duration_s = {duration_s} entries (distinct seconds "
+            f"after 0); got {len(migrations)}"
+        )
     for i, mig in enumerate(migrations):
         try:
             t_s, tsc, hz = mig
@@ -130,6 +155,7 @@ def replay_simulator(
                 check_int(f"migrations[{i}] t_s", t_s, 0, duration_s),
                 check_u64(f"migrations[{i}] host_tsc", tsc),
                 check_hz(f"migrations[{i}] host_hz", hz),
+                f"migrations[{i}]",
             )
         )
     hosts.sort(key=lambda h: h[0])
@@ -140,14 +166,19 @@ def replay_simulator(
     rows: list[tuple[int, int, int]] = []
     start_guest = 0
     cur_guest = 0
-    for k, (start, start_host_tsc, hz) in enumerate(hosts):
+    for k, (start, start_host_tsc, hz, source) in enumerate(hosts):
         end = hosts[k + 1][0] if k + 1 < len(hosts) else duration_s
         cur_host = start_host_tsc
         for t in range(start, end + 1):
-            cur_guest = sim_guest_tsc(start_host_tsc, start_guest, hz, guest_hz, cur_host, fmt)
+            try:
+                cur_guest = sim_guest_tsc(start_host_tsc, start_guest, hz, guest_hz, cur_host, fmt)
+            except TscMathError as exc:
+                raise type(exc)(f"at t = {t} s on the host of {source}: {exc}") from None
             rows.append((t, cur_host, cur_guest))
             cur_host += hz  # tsc_incr; the tool's u64 add would overflow past 2**64 - 1
             if cur_host > U64_MAX and t < end:
-                raise ScaleOverflow(f"host {k} TSC passes 2**64 - 1 at t = {t + 1} s")
+                raise ScaleOverflow(
+                    f"the TSC of the host of {source} passes 2**64 - 1 at t = {t + 1} s"
+                )
         start_guest = cur_guest
     return rows

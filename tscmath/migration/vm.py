@@ -31,26 +31,25 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, RatioOutOfRange, check_int, check_u64
+from ..errors import U64_MAX, InvalidInput, RatioOutOfRange, check_bool, check_int, check_u64
 from ..formats import FixedPointFormat
 from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the real limits
 from ..offsets import guest_tsc, offset_for
 from ..scaling import check_multiplier, multiplier
 from .hosts import MAX_HZ, Host, check_i64
 
+if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
+    import numpy as np
+
 __all__ = [
-    "BHYVE_MIN_GUEST_HZ",
-    "BHYVE_MAX_RATIO",
     "ScalingUnsupported",
     "Vm",
     "check_guest_frequency",
     "anchor_vm",
     "boot_guest",
-    "ticks_to_ns_u64_array",
 ]
 
 
@@ -91,6 +90,7 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
     if not isinstance(host, Host):
         raise InvalidInput(f"host must be a Host; got {host!r}")
+    enforce_limits = check_bool("enforce_limits", enforce_limits)
     if guest_hz == host.tsc_hz:
         return guest_hz
     if host.fmt is None:
@@ -111,36 +111,6 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
             )
     multiplier(guest_hz, host.tsc_hz, host.fmt)  # raises RatioOutOfRange if M does not fit
     return guest_hz
-
-
-def ticks_to_ns_u64_array(ticks: np.ndarray, hz: int) -> np.ndarray:
-    """``floor(ticks * 10**9 / hz)`` for a uint64 array, exactly (``hz <= MAX_HZ``).
-
-    With ``ticks = q * hz + x`` (``x < hz``) and ``10**9 = 1953125 * 512``::
-
-        floor(ticks * 1e9 / hz) = q * 1e9 + 512 * a + floor(512 * b / hz)
-
-    where ``x * 1953125 = a * hz + b``. ``x * 1953125 < 2**64`` because ``hz <= 10**12``.
-    ``q * 1e9`` wraps modulo ``2**64`` only when the true answer does not fit 64 bits.
-
-    Examples
-    --------
-    >>> ticks_to_ns_u64_array(np.array([5_999_999_999], dtype=np.uint64), 3_000_000_000)
-    array([1999999999], dtype=uint64)
-    """
-    h = np.uint64(hz)
-    q = ticks // h  # division by a scalar: numpy uses libdivide; cheaper than np.divmod
-    x = ticks - q * h
-    x *= np.uint64(1_953_125)
-    a = x // h
-    x -= a * h  # b
-    x *= np.uint64(512)
-    x //= h
-    q *= np.uint64(NS_PER_S)
-    a *= np.uint64(512)
-    q += a
-    q += x
-    return q
 
 
 @dataclass(frozen=True)
@@ -218,6 +188,8 @@ class Vm:
 
     def guest_tsc_array(self, true_ns: object) -> np.ndarray:
         """:meth:`guest_tsc_at` for an array of true times, exact, ``uint64``."""
+        import numpy as np
+
         from ..vectorized import scale_array
 
         host_tsc = self.host.tsc_array(true_ns)
@@ -257,7 +229,8 @@ def anchor_vm(
     if not isinstance(host, Host):
         raise InvalidInput(f"host must be a Host; got {host!r}")
     host_tsc = host.tsc_at(true_ns)
-    g0 = check_u64("guest_tsc", guest_tsc_value)
+    g0 = check_u64("guest_tsc_value", guest_tsc_value)
+    use_scaling = check_bool("use_scaling", use_scaling)
     if not use_scaling or (host.fmt is None and guest_hz == host.tsc_hz):
         hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
         offset = (g0 - host_tsc) & U64_MAX

@@ -18,12 +18,12 @@ True
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
-from xml.sax.saxutils import escape
+from html import escape  # escapes quotes too: safe in attributes and text
 
 from ..conversions import NS_PER_S
-
-_QUOTE = {'"': "&quot;"}  # escape() leaves quotes alone; attributes need them
+from ..errors import InvalidInput
 
 __all__ = [
     "CLOCK_WIDTH",
@@ -51,6 +51,24 @@ _CX = CLOCK_WIDTH // 2
 _CY = 80
 _LINE_Y0 = 153
 _LINE_DY = 13.5
+_TEXT_PX = 11
+"""Font size of the readout lines and dial numbers (CSS px): at least 11 px everywhere."""
+_LINE_CHARS = 22
+"""Readout characters that fit the width at 11 px monospace; longer lines are squeezed."""
+_TITLE_CHARS = 19
+"""Title characters that surely fit at 12 px bold; longer titles are squeezed."""
+
+
+def _squeeze(text: str, fits: int) -> str:
+    """SVG attributes that fit ``text`` into the face's width when it is longer than ``fits``.
+
+    A long exact value or title is squeezed, never cut off.
+    """
+    if len(text) <= fits:
+        return ""
+    return f' textLength="{CLOCK_WIDTH - 10}" lengthAdjust="spacingAndGlyphs"'
+
+
 MAX_LINES = 4
 """Readout lines that fit below a face."""
 
@@ -140,7 +158,8 @@ def _dial_ticks() -> str:
     )
 
 
-_DIAL = _dial_ticks()  # the same for every clock: computed once
+_DIAL = _dial_ticks()
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")  # the same for every clock: computed once
 
 
 def clock_svg(
@@ -182,19 +201,21 @@ def clock_svg(
     True
     """
     if len(lines) > MAX_LINES:
-        raise ValueError(f"lines must hold at most {MAX_LINES} lines; got {len(lines)}")
+        raise InvalidInput(f"lines must hold at most {MAX_LINES} lines; got {len(lines)}")
+    if not isinstance(color, str) or not _COLOR.fullmatch(color):
+        raise InvalidInput(f"color must be a #rrggbb colour; got {color!r}")
     frame_w = 3 if highlight else 1
     frame_c = color if highlight else "#bbbbbb"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{CLOCK_WIDTH}" height="{CLOCK_HEIGHT}" '
         f'viewBox="0 0 {CLOCK_WIDTH} {CLOCK_HEIGHT}" role="img" '
-        f'aria-label="{escape(title, _QUOTE)}" '
+        f'aria-label="{escape(title)}" '
         'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">',
         f'<rect x="{frame_w / 2}" y="{frame_w / 2}" width="{CLOCK_WIDTH - frame_w}" '
         f'height="{CLOCK_HEIGHT - frame_w}" rx="6" fill="#ffffff" stroke="{frame_c}" '
         f'stroke-width="{frame_w}"/>',
-        f'<text x="{_CX}" y="17" text-anchor="middle" font-size="12" font-weight="bold" '
-        f'fill="{color}">{escape(title)}</text>',
+        f'<text x="{_CX}" y="17" text-anchor="middle" font-size="12" font-weight="bold"'
+        f'{_squeeze(title, _TITLE_CHARS)} fill="{color}">{escape(title)}</text>',
         f'<circle cx="{_CX}" cy="{_CY}" r="{_R}" fill="#ffffff" stroke="{color}" '
         'stroke-width="3"/>',
         _DIAL,
@@ -203,7 +224,7 @@ def clock_svg(
         rad = math.radians(30 * k)
         x, y = _CX + (_R - 19) * math.sin(rad), _CY - (_R - 19) * math.cos(rad) + 4
         out.append(
-            f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="10" '
+            f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-size="{_TEXT_PX}" '
             f'fill="#444444">{label}</text>'
         )
     if face_ns is not None:
@@ -222,8 +243,8 @@ def clock_svg(
     for k, line in enumerate(lines):
         out.append(
             f'<text x="{_CX}" y="{_LINE_Y0 + k * _LINE_DY}" text-anchor="middle" '
-            'font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="10" '
-            f'fill="#222222">{escape(line)}</text>'
+            f'font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" font-size="{_TEXT_PX}"'
+            f'{_squeeze(line, _LINE_CHARS)} fill="#222222">{escape(line)}</text>'
         )
     out.append("</svg>")
     return "".join(out)

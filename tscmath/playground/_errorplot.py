@@ -8,11 +8,12 @@ opaque background, dark ink, Okabe-Ito colours, labelled axes with units.
 Floats are used only here, for drawing coordinates; the error values come in as exact
 integer nanoseconds and are printed exactly in the title.
 
+Standard library only (runs in the reader's browser too): the samples are sequences of ints.
+
 Examples
 --------
->>> import numpy as np
->>> x = np.arange(5, dtype=np.int64) * 10**9
->>> svg = error_plot_svg(x, np.array([0, 0, 5, 5, 5]), upto=4, title="error")
+>>> x = [k * 10**9 for k in range(5)]
+>>> svg = error_plot_svg(x, [0, 0, 5, 5, 5], upto=4, title="error")
 >>> svg.startswith("<svg") and "true time since guest boot (s)" in svg
 True
 """
@@ -22,11 +23,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from html import escape
 
-import numpy as np
-
-_QUOTE = {'"': "&quot;"}  # escape() leaves quotes alone; attributes need them
+from ..errors import check_int
 
 __all__ = ["Marker", "ERROR_UNITS", "error_unit", "nice_ticks", "minmax_decimate", "error_plot_svg"]
 
@@ -76,9 +75,10 @@ def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
     >>> nice_ticks(-1, 1)
     [-1.0, -0.5, 0.0, 0.5, 1.0]
     """
+    target = check_int("target", target, 1, 100)
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return [lo]
-    raw = (hi - lo) / max(target, 1)
+    raw = (hi - lo) / target
     power = 10.0 ** math.floor(math.log10(raw))
     step = min((m * power for m in (1, 2, 2.5, 5, 10)), key=lambda st: abs((hi - lo) / st - target))
     first = math.ceil(lo / step - 1e-9)
@@ -86,30 +86,37 @@ def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
     return [round(k * step, 12) + 0.0 for k in range(first, last + 1)]
 
 
-def minmax_decimate(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+def minmax_decimate(
+    x: Sequence[float], y: Sequence[float], buckets: int
+) -> tuple[list[float], list[float]]:
     """Keep the first, min, max and last point of each of ``buckets`` index ranges.
 
     Steps and spikes (a migration's jump) survive; the point count drops to at most
-    ``4 * buckets``. Arrays no longer than that are returned unchanged.
+    ``4 * buckets``. Sequences no longer than that are returned unchanged (as lists).
 
     Examples
     --------
-    >>> xs, ys = minmax_decimate(np.arange(1000), np.r_[np.zeros(500), np.ones(500)], 10)
-    >>> len(xs) <= 40, float(ys.min()), float(ys.max())
-    (True, 0.0, 1.0)
+    >>> xs, ys = minmax_decimate(range(1000), [0] * 500 + [1] * 500, 10)
+    >>> len(xs) <= 40, min(ys), max(ys)
+    (True, 0, 1)
     """
+    buckets = check_int("buckets", buckets, 1, 10**6)
     n = len(x)
+    if n != len(y):
+        raise ValueError(f"x and y must have the same length; got {n} and {len(y)}")
     if n <= 4 * buckets:
-        return x, y
-    edges = np.linspace(0, n, buckets + 1).astype(np.int64)
-    keep = []
+        return list(x), list(y)
+    edges = [k * n // buckets for k in range(buckets + 1)]
+    keep: set[int] = set()
     for a, b in zip(edges[:-1], edges[1:], strict=True):
         if b <= a:
             continue
         seg = y[a:b]
-        keep.extend((a, a + int(np.argmin(seg)), a + int(np.argmax(seg)), b - 1))
-    idx = np.unique(np.array(keep, dtype=np.int64))
-    return x[idx], y[idx]
+        low = min(range(len(seg)), key=seg.__getitem__)
+        high = max(range(len(seg)), key=seg.__getitem__)
+        keep.update((a, a + low, a + high, b - 1))
+    idx = sorted(keep)
+    return [x[i] for i in idx], [y[i] for i in idx]
 
 
 def _fmt_tick(value: float) -> str:
@@ -118,8 +125,8 @@ def _fmt_tick(value: float) -> str:
 
 
 def error_plot_svg(
-    x_ns: np.ndarray,
-    error_ns: np.ndarray,
+    x_ns: Sequence[int],
+    error_ns: Sequence[int],
     *,
     upto: int | None = None,
     x_range_ns: tuple[int, int] | None = None,
@@ -134,9 +141,9 @@ def error_plot_svg(
 
     Parameters
     ----------
-    x_ns : numpy.ndarray
+    x_ns : sequence of int
         True time of each sample, integer ns (shown in seconds).
-    error_ns : numpy.ndarray
+    error_ns : sequence of int
         The guest's clock error at each sample, integer ns (shown in an automatic unit).
     upto : int, optional
         Draw the curve only up to this sample index (the animation's "now"), with a
@@ -154,19 +161,21 @@ def error_plot_svg(
     Examples
     --------
     >>> import xml.etree.ElementTree as ET
-    >>> x = np.arange(3, dtype=np.int64) * 10**9
-    >>> root = ET.fromstring(error_plot_svg(x, np.array([0, -2_000_000, 7]), markers=[
+    >>> x = [0, 10**9, 2 * 10**9]
+    >>> root = ET.fromstring(error_plot_svg(x, [0, -2_000_000, 7], markers=[
     ...     Marker(10**9, 10**9 + 5 * 10**8, "to B")]))
     >>> "guest error (ms)" in ET.tostring(root, encoding="unicode")
     True
     """
-    x_ns = np.asarray(x_ns)
-    error_ns = np.asarray(error_ns)
+    x_ns = [int(v) for v in x_ns]
+    error_ns = [int(v) for v in error_ns]
     n = len(x_ns)
+    if len(error_ns) != n:
+        raise ValueError(f"x_ns and error_ns must have the same length; got {n}, {len(error_ns)}")
     if x_range_ns is None:
-        x_range_ns = (int(x_ns[0]), int(x_ns[-1])) if n else (0, 1)
+        x_range_ns = (x_ns[0], x_ns[-1]) if n else (0, 1)
     if y_range_ns is None:
-        y_range_ns = (int(error_ns.min()), int(error_ns.max())) if n else (0, 0)
+        y_range_ns = (min(error_ns), max(error_ns)) if n else (0, 0)
     ylo_i, yhi_i = min(y_range_ns[0], 0), max(y_range_ns[1], 0)
     unit, size = error_unit(max(abs(ylo_i), abs(yhi_i)))
     # Floats from here on: drawing coordinates only.
@@ -188,7 +197,7 @@ def error_plot_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title or "error plot", _QUOTE)}" '
+        f'aria-label="{escape(title or "error plot")}" '
         'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11">',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="{_LEFT}" y="16" font-size="12" font-weight="bold" '
@@ -230,12 +239,10 @@ def error_plot_svg(
     )
     stop = n if upto is None else max(0, min(int(upto) + 1, n))
     if stop:
-        xs = (x_ns[:stop] - x0_ns) / 1e9
-        ys = error_ns[:stop] / size
-        xs, ys = minmax_decimate(xs, ys, pw // 2)
-        xs = _LEFT + (xs - xlo) / (xhi - xlo) * pw
-        ys = np.clip(_TOP + (yhi - ys) / (yhi - ylo) * ph, _TOP - 2, _TOP + ph + 2)
-        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs.tolist(), ys.tolist(), strict=True))
+        xs, ys = minmax_decimate(x_ns[:stop], error_ns[:stop], pw // 2)  # exact ints
+        xs = [px((v - x0_ns) / 1e9) for v in xs]
+        ys = [min(max(py(v / size), _TOP - 2), _TOP + ph + 2) for v in ys]
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys, strict=True))
         out.append(
             f'<polyline points="{pts}" fill="none" stroke="{line_color}" stroke-width="2" '
             'stroke-linejoin="round"/>'

@@ -8,10 +8,17 @@ again, B -> C). Five clocks (true time, the guest, hosts A, B and C) tick side b
 each with its exact integer readout; a plot shows the guest's clock error with every
 migration marked; a readout lists the programmed multiplier (hex and ratio) and offset.
 
-Everything computed lives in :mod:`tscmath.playground.state` (no widgets); this module only
-copies widget values into :class:`~tscmath.playground.state.Settings`, calls its
-:class:`~tscmath.playground.state.Session` and shows the strings it returns. An invalid
-combination shows a message in the app, never a traceback.
+Everything computed lives in the standard-library modules beside this one (no widgets): the
+controls are laid out from :data:`~tscmath.playground.settings.CONTROLS`, this module copies
+widget values into :class:`~tscmath.playground.settings.Settings`, calls
+:class:`~tscmath.playground.session.Session` and shows the strings
+:func:`~tscmath.playground.render.screen` returns. The static site's page does the same in
+the reader's browser (:mod:`tscmath.playground.web`). An invalid combination shows a message
+in the app, never a traceback.
+
+On a page without a kernel (the static site) the widget cannot recompute: its display
+offers the site's live page as ``text/html`` beside the widget (see
+:meth:`Playground._repr_mimebundle_`); JupyterLab shows the widget.
 
 DOM contract (browser tests rely on it): the root widget has CSS class ``tsc-playground``;
 the button described "Migrate" migrates; the clocks are in an HTML widget of class
@@ -36,63 +43,67 @@ from __future__ import annotations
 
 import logging
 from dataclasses import fields, replace
-from html import escape
 
 import ipywidgets as widgets
 
-from ..migration.strategies import Strategy
-from .state import (
-    BLACKOUT_MS_RANGE,
-    FORMAT_LABELS,
-    LABELS,
+from .render import INTERNAL_ERROR_PREFIX, PLOT_WIDTH, frame_parts, message_html, screen
+from .session import Session
+from .settings import (
+    BLACKOUT_SLIDER_MAX,
+    CONTROL_BY_NAME,
+    CONTROL_GROUPS,
     N_SAMPLES,
-    PLOT_WIDTH,
-    Session,
+    START_FRAME,
+    Control,
     Settings,
-    clocks_html,
-    error_plot_html,
-    readout_html,
 )
 
-__all__ = ["Playground", "FORMAT_OPTIONS", "INTERNAL_ERROR_PREFIX"]
+__all__ = ["Playground", "Calculator", "INTERNAL_ERROR_PREFIX"]
 
 log = logging.getLogger(__name__)
 
-FORMAT_OPTIONS = [(label, key) for key, label in FORMAT_LABELS.items()]
-"""Choices of the Format dropdown: label, :data:`FORMAT_CHOICES` key."""
-
-INTERNAL_ERROR_PREFIX = "Internal error"
-"""Start of the message shown if something unexpected fails (a bug: please report it)."""
-
-BLACKOUT_SLIDER_MAX = 10_000
-"""The blackout slider's end (ms); :func:`Playground.set_settings` clamps to it."""
-
-START_FRAME = 100
-"""The app opens 10 s after the guest's boot, so its first picture already shows clocks."""
-
-# Sized for JupyterLab at 1280 x 800 with the file browser open (about 850 px of output
-# width): a 3 + 1 column grid of controls, one row of actions, five 160 px clocks in a row,
-# the 516 px plot beside a 304 px readout. The two dropdowns of the last column take a
-# narrower description so their longest options ("none (no scaling)", "ignore the
-# blackout") show in full.
-_HOST_DESC = {"description_width": "110px"}
-_HOST_CELL = "196px"
-_GUEST_DESC = {"description_width": "106px"}
-_CHOICE_DESC = {"description_width": "62px"}
-_GUEST_CELL = "232px"
+# Laid out for JupyterLab at 1280 x 800 with the file browser open (about 850 px of output
+# width) and narrower: the four boxes of controls (hosts A, B, C, the guest) sit in a grid
+# whose columns wrap (auto-fit, at least 200 px each); the actions wrap too; five 160 px
+# clocks in a row that wraps; the 516 px plot beside a 304 px readout (wrapping below it).
+_DESC = {"description_width": "122px"}
+_GRID_COLUMNS = "repeat(auto-fit, minmax(200px, 1fr))"
 _NOTE_HEIGHT = "46px"
 """Height kept for the strategy note or, in its place, the message: the plot below never
 moves when a message comes or goes (both fit two lines; longer text scrolls)."""
 
 
-def _message_html(text: str) -> str:
-    if not text:
-        return ""
-    return (
-        '<div style="background:#fff4e5;color:#222222;border:1px solid #D55E00;'
-        "border-left:6px solid #D55E00;padding:3px 8px;border-radius:4px;font-size:12.5px;"
-        'line-height:1.3">'
-        f"<b>Cannot do that:</b> {escape(text)}</div>"
+def _control_widget(control: Control, value: object) -> widgets.Widget:
+    """The ipywidget for one entry of :data:`CONTROLS`."""
+    layout = widgets.Layout(width="auto")
+    if control.kind == "choice":
+        return widgets.Dropdown(
+            options=list(control.choices),
+            value=value,
+            description=control.label,
+            style={"description_width": "62px"},
+            layout=layout,
+            tooltip=control.help,
+        )
+    if control.kind == "slider":
+        lo, hi = control.shown
+        return widgets.IntSlider(
+            value=min(max(value, lo), hi),
+            min=lo,
+            max=hi,
+            step=control.step,
+            description=control.label,
+            continuous_update=False,
+            style={"description_width": "92px"},
+            layout=widgets.Layout(width="282px"),
+        )
+    return widgets.IntText(
+        value=value,
+        description=control.label,
+        continuous_update=False,
+        style=_DESC,
+        layout=layout,
+        tooltip=control.help,
     )
 
 
@@ -102,7 +113,7 @@ class Playground(widgets.VBox):
     Parameters
     ----------
     settings : Settings, optional
-        Initial settings (default: :class:`~tscmath.playground.state.Settings`).
+        Initial settings (default: :class:`~tscmath.playground.settings.Settings`).
     frame : int, optional
         Initial animation frame (100 ms each; default 10 s after the guest's boot).
 
@@ -124,38 +135,10 @@ class Playground(widgets.VBox):
         blackout = min(max(settings.blackout_ms, 0), BLACKOUT_SLIDER_MAX)  # what the slider holds
         self.session = Session(replace(settings, blackout_ms=blackout), frame=frame)
         s = self.session.settings
-        self.controls: dict[str, widgets.Widget] = {}
-        for name in ("a_khz", "b_khz", "c_khz", "a_boot_s", "b_boot_s", "c_boot_s"):
-            self.controls[name] = self._int_text(name, getattr(s, name), _HOST_DESC, _HOST_CELL)
-        for name in ("a_skew_ms", "b_skew_ms", "c_skew_ms"):
-            self.controls[name] = self._int_text(name, getattr(s, name), _HOST_DESC, _HOST_CELL)
-        self.controls["guest_khz"] = self._int_text(
-            "guest_khz", s.guest_khz, _GUEST_DESC, _GUEST_CELL
-        )
-        self.controls["fmt"] = widgets.Dropdown(
-            options=FORMAT_OPTIONS,
-            value=s.fmt,
-            description=LABELS["fmt"],
-            style=_CHOICE_DESC,
-            layout=widgets.Layout(width=_GUEST_CELL),
-        )
-        self.controls["strategy"] = widgets.Dropdown(
-            options=[(member.label, member.name) for member in Strategy],
-            value=s.strategy,
-            description=LABELS["strategy"],
-            style=_CHOICE_DESC,
-            layout=widgets.Layout(width=_GUEST_CELL),
-        )
-        self.controls["blackout_ms"] = widgets.IntSlider(
-            value=min(max(s.blackout_ms, 0), BLACKOUT_SLIDER_MAX),
-            min=BLACKOUT_MS_RANGE[0],
-            max=BLACKOUT_SLIDER_MAX,
-            step=50,
-            description=LABELS["blackout_ms"],
-            continuous_update=False,
-            style={"description_width": "92px"},
-            layout=widgets.Layout(width="282px"),
-        )
+        self.controls: dict[str, widgets.Widget] = {
+            f.name: _control_widget(CONTROL_BY_NAME[f.name], getattr(s, f.name))
+            for f in fields(Settings)
+        }
         self.play = widgets.Play(
             value=self.session.frame,
             min=0,
@@ -197,31 +180,22 @@ class Playground(widgets.VBox):
         self.readout = widgets.HTML(layout=widgets.Layout(width="304px"))
         self.readout.add_class("tsc-readout")
 
-        c = self.controls
+        boxes = [
+            widgets.VBox(
+                [widgets.HTML(f"<b>{title}</b>")] + [self.controls[name] for name in names],
+                layout=widgets.Layout(width="auto", min_width="0"),
+            )
+            for title, names in CONTROL_GROUPS
+        ]
         grid = widgets.GridBox(
-            [
-                c["a_khz"],
-                c["b_khz"],
-                c["c_khz"],
-                c["guest_khz"],
-                c["a_boot_s"],
-                c["b_boot_s"],
-                c["c_boot_s"],
-                c["fmt"],
-                c["a_skew_ms"],
-                c["b_skew_ms"],
-                c["c_skew_ms"],
-                c["strategy"],
-            ],  # fmt: skip
+            boxes,
             layout=widgets.Layout(
-                grid_template_columns=f"repeat(3, {_HOST_CELL}) {_GUEST_CELL}",
-                grid_gap="0px 4px",
-                width="auto",
+                grid_template_columns=_GRID_COLUMNS, grid_gap="0px 8px", width="auto"
             ),
         )
         actions = widgets.HBox(
             [
-                c["blackout_ms"],
+                self.controls["blackout_ms"],
                 self.play,
                 self.time_slider,
                 self.migrate_button,
@@ -243,7 +217,6 @@ class Playground(widgets.VBox):
             layout=widgets.Layout(width="auto", grid_gap="2px"),
         )
         self.add_class("tsc-playground")
-        self._last_view = self.session.view
         self._suspended = False
 
         for widget in self.controls.values():
@@ -253,17 +226,18 @@ class Playground(widgets.VBox):
         self.reset_button.on_click(self._on_reset)
         self._guarded(self._redraw_all)
 
-    # -- construction helpers ---------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget, plus the static site's live page as ``text/html``.
 
-    @staticmethod
-    def _int_text(name: str, value: int, style: dict, width: str) -> widgets.IntText:
-        return widgets.IntText(
-            value=value,
-            description=LABELS[name],
-            continuous_update=False,
-            style=style,
-            layout=widgets.Layout(width=width),
-        )
+        JupyterLab renders the widget (its widget renderer outranks HTML). The static site
+        prefers ``text/html`` (``site/conf.py``): the same controls in plain HTML, the first
+        picture, and the script that runs this playground's Python in the reader's browser.
+        """
+        from .web import playground_page_html
+
+        data, metadata = _bundle(super()._repr_mimebundle_(**kwargs))
+        data["text/html"] = playground_page_html(self.session)
+        return data, metadata
 
     # -- reading the widgets ----------------------------------------------------------
 
@@ -285,9 +259,12 @@ class Playground(widgets.VBox):
 
     def _show_message(self, text: str) -> None:
         """Show ``text`` (``""``: none) in place of the strategy note."""
-        self.message.value = _message_html(text)
-        self.message.layout.display = None if text else "none"
-        self.strategy_note.layout.display = "none" if text else None
+        self._show_message_html(message_html(text))
+
+    def _show_message_html(self, html: str) -> None:
+        self.message.value = html
+        self.message.layout.display = None if html else "none"
+        self.strategy_note.layout.display = "none" if html else None
 
     def set_settings(self, settings: Settings) -> None:
         """Put ``settings`` into the widgets and recompute once (not once per widget).
@@ -344,42 +321,96 @@ class Playground(widgets.VBox):
     # -- drawing ------------------------------------------------------------------------
 
     def _redraw_all(self) -> None:
-        """After a recompute: message, readout, next-host label, clocks and plot."""
-        session = self.session
-        self._show_message(session.message)
-        if session.view is not None:
-            self._last_view = session.view
-        self.readout.value = readout_html(session.view)
-        strategy = Strategy.__members__.get(session.settings.strategy)
-        nxt = session.next_host
-        step = (
-            f"Next <b>Migrate</b> moves the guest to host <b>{nxt}</b>."
-            if nxt
-            else "The guest has moved A → B → C (<b>Reset</b> to start again)."
-        )
-        what = (
-            ""
-            if strategy is None
-            else f" Strategy <i>{escape(strategy.label)}</i>: {escape(strategy.description)}."
-        )
-        self.strategy_note.value = f"<div style='font-size:12px;line-height:1.3'>{step}{what}</div>"
-        self._redraw_frame()
+        """After a recompute: message, readout, note, clocks and plot."""
+        parts = screen(self.session)
+        self._show_message_html(parts["message"])
+        self.readout.value = parts["readout"]
+        self.strategy_note.value = parts["note"]
+        self.clocks.value = parts["clocks"]
+        self.error_plot.value = parts["plot"]
 
     def _redraw_frame(self) -> None:
         """Clocks and error plot at the current frame (the cheap, per-tick path)."""
-        view = self.session.view
-        frame = self.session.frame
-        if view is not None:
-            self.clocks.value = clocks_html(view, frame)
-            self.error_plot.value = error_plot_html(view, frame)
-        elif self._last_view is not None:
-            dim = '<div style="opacity:0.35" title="settings refused: last valid picture">'
-            self.clocks.value = dim + clocks_html(self._last_view, frame) + "</div>"
-            self.error_plot.value = dim + error_plot_html(self._last_view, frame) + "</div>"
-        else:
-            self.clocks.value = ""
-            self.error_plot.value = ""
+        parts = frame_parts(self.session)
+        self.clocks.value = parts["clocks"]
+        self.error_plot.value = parts["plot"]
 
     def update(self) -> None:
         """Recompute from the widgets and redraw everything (what a settings change does)."""
         self._on_settings()
+
+
+class Calculator(widgets.VBox):
+    """The TSC calculator as a widget (JupyterLab); see :mod:`tscmath.playground.calculator`.
+
+    Its display offers the static site's live calculator as ``text/html`` too, like
+    :class:`Playground`.
+
+    Examples
+    --------
+    >>> calc = Calculator()
+    >>> "Frequency multiplier: 2863311530 (0xaaaaaaaa)" in calc.result.value
+    True
+    >>> calc.fields["host_hz"].value = "0"
+    >>> "host_hz must be an integer &gt;= 1; got 0" in calc.result.value
+    True
+    """
+
+    def __init__(self) -> None:
+        from .calculator import CALC_FIELDS, calc_html
+
+        self._calc_html = calc_html
+        self.fields: dict[str, widgets.Widget] = {
+            name: widgets.Text(
+                value=default,
+                description=label,
+                continuous_update=False,
+                style={"description_width": "150px"},
+                layout=widgets.Layout(width="auto"),
+            )
+            for name, label, default in CALC_FIELDS
+        }
+        self.fields["fmt"] = widgets.Dropdown(
+            options=[("AMD 8.32", "amd"), ("Intel 16.48", "intel")],
+            value="amd",
+            description="Format",
+            style={"description_width": "150px"},
+            layout=widgets.Layout(width="auto"),
+        )
+        self.result = widgets.HTML()
+        self.result.add_class("tsc-calc-result")
+        grid = widgets.GridBox(
+            list(self.fields.values()),
+            layout=widgets.Layout(grid_template_columns="repeat(auto-fit, minmax(320px, 1fr))"),
+        )
+        super().__init__([grid, self.result], layout=widgets.Layout(width="auto"))
+        self.add_class("tsc-calc")
+        for widget in self.fields.values():
+            widget.observe(self._update, names="value")
+        self._update()
+
+    def values(self) -> dict[str, str]:
+        """The fields' values by name."""
+        return {name: widget.value for name, widget in self.fields.items()}
+
+    def _update(self, change=None) -> None:
+        self.result.value = self._calc_html(self.values())
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget, plus the static site's live calculator as ``text/html``."""
+        from .calculator import calculator_page_html
+        from .web import SITE_ASSETS
+
+        data, metadata = _bundle(super()._repr_mimebundle_(**kwargs))
+        script = f'<script src="{SITE_ASSETS}live/playground.js" defer></script>'
+        data["text/html"] = calculator_page_html() + script
+        return data, metadata
+
+
+def _bundle(bundle) -> tuple[dict, dict]:
+    """``(data, metadata)`` of a widget's mime bundle (ipywidgets returns either form)."""
+    if isinstance(bundle, tuple):
+        data, metadata = bundle
+    else:
+        data, metadata = bundle, {}
+    return dict(data), dict(metadata)
