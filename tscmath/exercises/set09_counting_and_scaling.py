@@ -560,7 +560,9 @@ def _refuse_absurd_text(text: str) -> None:
         raise Refused(f"Your expression has {len(text)} characters; the bound is much shorter.")
     if _POWER_TOWER.search(text):
         raise Refused("Your expression has a tower of powers (a**b**c); the bound has none.")
-    if any(int(n) > _LARGEST_LITERAL for n in re.findall(r"\d+", text)):
+    if re.search(r"\d[eE][+-]?\d{4,}", text) or any(
+        int(n) > _LARGEST_LITERAL for n in re.findall(r"\d+", text)
+    ):
         raise Refused("Your expression has a huge number in it; the bound has only small ones.")
 
 
