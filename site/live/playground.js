@@ -5,7 +5,7 @@
 // tscmath.playground.web.WebApp and tscmath.playground.calculator.calculate_json: every
 // control sends the form's values (strings) to Python and shows the HTML strings it returns.
 // The model, the drawings and the messages are all Python; this file only moves values.
-// Nothing is fetched from outside the site. Written out by tools/site_pyodide.py, which also
+// Nothing is fetched from outside the site. Included by the page as an async script. Written out by tools/site_pyodide.py, which also
 // writes manifest.json (the wheel's file name) beside it.
 (() => {
   "use strict";
@@ -25,12 +25,18 @@
     });
   };
 
+  // performance marks (tsc-pyodide, tsc-wheel, tsc-ready) let benchmarks/site_live.py say
+  // where the load time goes.
   async function loadPython() {
-    const manifest = await (await fetch(new URL("manifest.json", liveURL))).json();
+    const wheelBytes = fetch(new URL("manifest.json", liveURL))
+      .then((r) => r.json())
+      .then((manifest) => fetch(new URL(manifest.wheel, liveURL)))
+      .then((r) => r.arrayBuffer()); // fetched while the interpreter starts
     const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideURL).href);
     const pyodide = await loadPyodide({ indexURL: pyodideURL.href });
-    const wheel = await (await fetch(new URL(manifest.wheel, liveURL))).arrayBuffer();
-    pyodide.unpackArchive(wheel, "wheel");
+    performance.mark("tsc-pyodide");
+    pyodide.unpackArchive(await wheelBytes, "wheel");
+    performance.mark("tsc-wheel");
     return pyodide;
   }
 
@@ -121,11 +127,19 @@
     root.dataset.ready = "true";
   }
 
+  // Python starts loading at once (the script is async), while the page is still parsed and
+  // its other scripts run; the controls are wired when the document is ready.
+  const started = performance.now();
+  performance.mark("tsc-start");
+  const python = typeof WebAssembly === "object"
+    ? loadPython().then((pyodide) => ({ pyodide }), (error) => ({ error }))
+    : null;
+
   async function main() {
     const apps = document.querySelectorAll(".tsc-live");
     const calcs = document.querySelectorAll(".tsc-calc");
     if (!apps.length && !calcs.length) return;
-    if (typeof WebAssembly !== "object") {
+    if (python === null) {
       setStatus(
         "This browser cannot run WebAssembly, so the live playground cannot start here: "
           + "the picture below stays still. The recorded migration further down plays anyway.",
@@ -133,13 +147,14 @@
       );
       return;
     }
-    const started = performance.now();
     try {
-      const pyodide = await loadPython();
+      const { pyodide, error } = await python;
+      if (error) throw error;
       const web = pyodide.pyimport("tscmath.playground.web");
       const calculator = pyodide.pyimport("tscmath.playground.calculator");
       apps.forEach((root) => wirePlayground(root, web));
       calcs.forEach((root) => wireCalculator(root, calculator));
+      performance.mark("tsc-ready");
       window.__tscLiveReadyMs = performance.now() - started; // Python start to controls on
       window.__tscLiveReadyAt = performance.now(); // navigation start to controls on
       setStatus(READY, "ready");

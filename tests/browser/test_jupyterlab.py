@@ -725,6 +725,13 @@ CLIPPED_JS = """() => {
       clipped.push(`${name.slice(0, 40)} (right edge ${Math.round(box.right)} px)`);
     }
   }
+  // A number box narrower than its value shows "300000(": the value must be fully visible.
+  for (const box of app.querySelectorAll('.widget-inline-hbox input[type=number]')) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      const label = box.closest('.widget-inline-hbox').querySelector('.widget-label');
+      clipped.push(`${label ? label.innerText : 'a number box'}: value ${box.value} cut off`);
+    }
+  }
   return {right: Math.round(right), clipped};
 }"""
 

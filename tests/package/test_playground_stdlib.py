@@ -346,3 +346,15 @@ def test_calculator_refuses_a_ratio_out_of_range_with_tscmaths_message():
     assert str(raised.value).split(":")[0] in html
     bad = json.loads(calculate_json(json.dumps({"host_tsc": "12abc"})))["html"]
     assert "Host TSC now must be an integer" in bad
+
+
+def test_ratio_text_refuses_absurd_digit_counts_and_bad_multipliers():
+    from fractions import Fraction
+
+    from tscmath.playground.render import ratio_text
+
+    with pytest.raises(tm.InvalidInput, match="digits"):
+        ratio_text(1, tm.AMD_SVM, digits=2**32)
+    with pytest.raises(tm.InvalidInput):
+        ratio_text(0, tm.AMD_SVM)
+    assert Fraction(ratio_text(1, tm.AMD_SVM, digits=64)) == Fraction(1, 2**32)  # exact

@@ -134,6 +134,12 @@ def test_zero_khz_shows_the_named_message_and_no_traceback(live):
     assert "B TSC (kHz) must be an integer in [1, 20000000]; got 0" in text
     assert "Traceback" not in page.locator(".tsc-live").inner_text()
     page.locator(".tsc-live").screenshot(path=live.shots / "live-refused.png")
+    # The last valid picture stays, dimmed, its five clocks still in one row.
+    tops = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.tsc-live .tsc-clock'))"
+        ".map(c => Math.round(c.getBoundingClientRect().top))"
+    )
+    assert len(tops) == 5 and len(set(tops)) == 1, tops
     _set(page, "b_khz", "2500000")
     assert message.inner_text().strip() == ""
     assert live.errors == []
@@ -182,6 +188,11 @@ def test_nothing_is_clipped_in_the_content_column_at_1280(live):
     )
     assert found["out"] == [], f"beyond the content column: {found}"
     assert found["overflow"] <= 0, found
+    tops = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.tsc-live .tsc-clock'))"
+        ".map(c => Math.round(c.getBoundingClientRect().top))"
+    )
+    assert len(tops) == 5 and len(set(tops)) == 1, f"the five clocks are not in one row: {tops}"
     page.screenshot(path=live.shots / "live-1280.png", full_page=False)
 
 

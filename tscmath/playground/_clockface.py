@@ -258,5 +258,5 @@ def clock_row_html(svgs: Sequence[str]) -> str:
     >>> clock_row_html(["<svg/>", "<svg/>"]).count("<svg/>")
     2
     """
-    cells = "".join(f'<div style="flex:0 0 auto">{svg}</div>' for svg in svgs)
-    return f'<div style="display:flex;flex-wrap:wrap;gap:6px">{cells}</div>'
+    cells = "".join(f'<div class="tsc-clock" style="flex:0 0 auto">{svg}</div>' for svg in svgs)
+    return f'<div class="tsc-clock-row" style="display:flex;flex-wrap:wrap;gap:6px">{cells}</div>'

@@ -64,10 +64,12 @@ log = logging.getLogger(__name__)
 
 # Laid out for JupyterLab at 1280 x 800 with the file browser open (about 850 px of output
 # width) and narrower: the four boxes of controls (hosts A, B, C, the guest) sit in a grid
-# whose columns wrap (auto-fit, at least 200 px each); the actions wrap too; five 160 px
-# clocks in a row that wraps; the 516 px plot beside a 304 px readout (wrapping below it).
+# whose columns wrap (auto-fit, at least 250 px each: a 122 px label and a number box that
+# shows 11 digits; three columns at 850 px, the guest's box below); the actions wrap too;
+# five 160 px clocks in a row that wraps; the 516 px plot beside a 304 px readout (that
+# wraps below it).
 _DESC = {"description_width": "122px"}
-_GRID_COLUMNS = "repeat(auto-fit, minmax(200px, 1fr))"
+_GRID_COLUMNS = "repeat(auto-fit, minmax(250px, 1fr))"
 _NOTE_HEIGHT = "46px"
 """Height kept for the strategy note or, in its place, the message: the plot below never
 moves when a message comes or goes (both fit two lines; longer text scrolls)."""
@@ -402,7 +404,7 @@ class Calculator(widgets.VBox):
         from .web import SITE_ASSETS
 
         data, metadata = _bundle(super()._repr_mimebundle_(**kwargs))
-        script = f'<script src="{SITE_ASSETS}live/playground.js" defer></script>'
+        script = f'<script src="{SITE_ASSETS}live/playground.js" async></script>'
         data["text/html"] = calculator_page_html() + script
         return data, metadata
 

@@ -25,9 +25,11 @@ from fractions import Fraction
 from html import escape
 
 from ..conversions import NS_PER_S
+from ..errors import check_int
 from ..formats import FixedPointFormat
 from ..migration.strategies import Strategy
 from ..offsets import to_signed
+from ..scaling import check_format, check_multiplier
 from ._clockface import clock_row_html, clock_svg, format_duration_ns, format_signed_ns
 from ._errorplot import error_plot_svg
 from .model import COLOR_GUEST, COLOR_TRUE, HOST_COLORS, REL_NS, TIMES_NS, View
@@ -52,6 +54,9 @@ PLOT_WIDTH = 516
 PLOT_HEIGHT = 236
 """Size of the error plot in CSS pixels (leaves room for the readout beside it)."""
 
+MAX_DIGITS = 64
+"""Most decimals :func:`ratio_text` prints (``M / 2**F`` has at most ``F`` <= 63 of them)."""
+
 INTERNAL_ERROR_PREFIX = "Internal error"
 """Start of the message shown if something unexpected fails (a bug: please report it)."""
 
@@ -61,7 +66,8 @@ _DIM_OPEN = '<div style="opacity:0.35" title="settings refused: last valid pictu
 def ratio_text(mult: int, fmt: FixedPointFormat, digits: int = 12) -> str:
     """``M / 2**F`` as a decimal, exact or truncated to ``digits`` places with an ellipsis.
 
-    Integer arithmetic only: ``M / 2**F`` has a finite decimal expansion.
+    Integer arithmetic only: ``M / 2**F`` has a finite decimal expansion (at most ``F``
+    digits, so ``digits`` beyond :data:`MAX_DIGITS` are refused).
 
     Examples
     --------
@@ -71,6 +77,9 @@ def ratio_text(mult: int, fmt: FixedPointFormat, digits: int = 12) -> str:
     >>> ratio_text(3 << 31, AMD_SVM)
     '1.5'
     """
+    fmt = check_format(fmt)
+    mult = check_multiplier(mult, fmt)
+    digits = check_int("digits", digits, 0, MAX_DIGITS)
     whole, rest = divmod(mult, fmt.one)
     if not rest:
         return str(whole)

@@ -124,9 +124,9 @@ _STYLE = """<style>
 .tsc-live .tsc-time{font-family:DejaVu Sans Mono,Menlo,Consolas,monospace;min-width:8em}
 .tsc-live .tsc-notes{min-height:46px}
 .tsc-live .tsc-clocks svg,.tsc-live .tsc-error-plot svg{max-width:100%;height:auto}
-.tsc-live .tsc-clocks>div{gap:4px!important}
-.tsc-live .tsc-clocks>div>div{flex:1 1 0!important;min-width:128px;max-width:160px}
-.tsc-live .tsc-clocks>div>div svg{width:100%}
+.tsc-live .tsc-clock-row{gap:4px!important}
+.tsc-live .tsc-clock{flex:1 1 0!important;min-width:128px;max-width:160px}
+.tsc-live .tsc-clock svg{width:100%}
 .tsc-live .tsc-lower{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-start}
 .tsc-live .tsc-error-plot{flex:1 1 420px;min-width:0;max-width:516px}
 .tsc-live .tsc-readout{flex:1 1 260px;min-width:0;overflow-wrap:anywhere}
@@ -177,7 +177,7 @@ def playground_page_html(session: Session | None = None) -> str:
         f'<div class="tsc-lower"><div class="tsc-error-plot">{parts["plot"]}</div>'
         f'<div class="tsc-readout">{parts["readout"]}</div></div>'
         "</div>"
-        f'<script src="{SITE_ASSETS}live/playground.js" defer></script>'
+        f'<script src="{SITE_ASSETS}live/playground.js" async></script>'
     )
 
 
