@@ -38,6 +38,7 @@ from fractions import Fraction
 from numbers import Integral, Real
 from typing import Any
 
+from ..errors import U64_MAX
 from .deadline import ExitAttempt, TimeLimitExceeded, call_with_time_limit, format_seconds
 
 __all__ = [
@@ -69,8 +70,8 @@ SOLUTION_TAG = "solution"
 replaces these cells with stubs, the grader restores the check cells around them, and the site
 folds them (the same cells also carry ``hide-cell``)."""
 
-U64_RANGE = 1 << 64
-"""Values a 64-bit register can hold: ``0 .. U64_RANGE - 1`` (``tm.U64_MAX + 1``)."""
+U64_RANGE = U64_MAX + 1
+"""How many values a 64-bit register holds (``2**64``); the one name for it in the exercises."""
 
 CHECK_TIME_LIMIT_S = 5.0
 """Seconds a check may spend on the student's code or on parsing the student's answer."""

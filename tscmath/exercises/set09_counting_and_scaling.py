@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import random
 import re
+from decimal import Decimal
 from fractions import Fraction
+from numbers import Number
 from typing import Any
 
 import tscmath as tm
@@ -542,6 +544,7 @@ SYMPY_TIME_LIMIT_S = 5.0
 
 _LONGEST_EXPRESSION = 300
 _LARGEST_LITERAL = 10**30
+_LARGEST_EXPONENT = 1000
 _POWER_TOWER = re.compile(r"\*\*\s*\(?\s*[\w.]+\s*\)?\s*\*\*|\^\s*\(?\s*[\w.]+\s*\)?\s*\^")
 
 
@@ -557,18 +560,31 @@ def _refuse_absurd_text(text: str) -> None:
         raise Refused(f"Your expression has {len(text)} characters; the bound is much shorter.")
     if _POWER_TOWER.search(text):
         raise Refused("Your expression has a tower of powers (a**b**c); the bound has none.")
-    if any(int(n) > _LARGEST_LITERAL for n in re.findall(r"\d+", text)):
+    if re.search(r"\d[eE][+-]?\d{4,}", text) or any(
+        int(n) > _LARGEST_LITERAL for n in re.findall(r"\d+", text)
+    ):
         raise Refused("Your expression has a huge number in it; the bound has only small ones.")
 
 
 def _refuse_absurd_expression(expr: Any) -> None:
-    """Refuse SymPy expressions with huge integers or exponents before any simplification."""
+    """Refuse what could make SymPy compute for ever: functions, huge numbers or exponents.
+
+    The bound needs only symbols, small numbers, ``+ - * /`` and ``**``.
+    """
     import sympy as sp
 
-    for atom in expr.atoms(sp.Number):
-        if abs(atom) > _LARGEST_LITERAL:
+    allowed = (sp.Symbol, sp.Number, sp.Add, sp.Mul, sp.Pow, sp.core.numbers.NumberSymbol)
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, allowed):
+            raise Refused(
+                f"Your expression uses {type(node).__name__}; the bound needs only host_hz, F, "
+                "small numbers and + - * / **."
+            )
+        if isinstance(node, sp.Number) and abs(node) > _LARGEST_LITERAL:
             raise Refused("Your expression has a huge number in it; the bound has only small ones.")
-    if expr.count_ops() > 100:
+        if isinstance(node, sp.Pow) and node.exp.is_Number and abs(node.exp) > _LARGEST_EXPONENT:
+            raise Refused("Your expression has a huge power in it; the bound has only small ones.")
+    if sp.count_ops(expr) > 100:
         raise Refused("Your expression is very long; the bound is a short one.")
 
 
@@ -577,12 +593,18 @@ def _read_bound(answer: Any) -> Any:
 
     if isinstance(answer, str):
         _refuse_absurd_text(answer)
+        try:  # first unevaluated, so that nothing is computed before the checks
+            _refuse_absurd_expression(sp.parse_expr(answer, evaluate=False))
+        except (sp.SympifyError, TypeError, SyntaxError, ValueError, AttributeError) as exc:
+            raise Refused(f"Could not read {answer!r:.60} as a SymPy expression ({exc}).") from None
     try:
         expr = sp.sympify(answer, rational=True) if isinstance(answer, str) else sp.sympify(answer)
     except (sp.SympifyError, TypeError, SyntaxError, ValueError, AttributeError) as exc:
         raise Refused(f"Could not read {answer!r:.60} as a SymPy expression ({exc}).") from None
     if not isinstance(expr, sp.Expr):
         raise Refused(f"Give a SymPy expression in host_hz and F; got {type(expr).__name__}.")
+    if not expr.free_symbols:
+        raise Refused("Give a SymPy expression in host_hz and F, not a number.")
     _refuse_absurd_expression(expr)
     return expr
 
@@ -647,7 +669,7 @@ def error_bound(answer: Any) -> tuple[bool, str]:
     """A SymPy expression in ``host_hz`` and ``F``: the bound on ticks lost per second."""
     import sympy  # noqa: F401  (imported before the time limit starts: the first import is slow)
 
-    if isinstance(answer, (int, float, Fraction)) and not isinstance(answer, bool):
+    if isinstance(answer, (Number, Decimal)) or type(answer).__module__.startswith("numpy"):
         raise Refused("Give a SymPy expression in host_hz and F, not a number.")
     if answer is None:
         raise Refused("Your answer is None: assign the SymPy expression to `bound`.")

@@ -1,0 +1,501 @@
+"""Checkers fed every kind of answer: exact reading, time limits, feedback that keeps the answer.
+
+* every answer is normalised first: a numpy scalar of any dtype is read exactly (a wrong answer
+  as ``np.int64`` is wrong, as it is as an ``int``);
+* every checker returns a :class:`Result` for every answer type (numpy scalars of each dtype,
+  floats, strings, None, huge ints, functions that loop, raise or exit), never raises, never
+  hangs;
+* no wrong-answer message and no hint shows an exercise's expected value, in decimal, hex or
+  with separators, nor as an arithmetic expression that evaluates to it;
+* hints come in levels, per exercise, and can be reset.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import os
+import re
+import sys
+import time
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tscmath as tm
+from tscmath.exercises import Result, check, exercises
+from tscmath.exercises import coding as coding_module
+from tscmath.exercises.core import REGISTRY
+
+U64 = 2**64
+NUMERIC = [e for e in exercises() if e.answer_values()]
+CODING = ["09.6", "09.7", "09.8", "10.3"]
+INTEGER_DTYPES = [
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.uint64,
+]
+FLOAT_DTYPES = [np.float16, np.float32, np.float64, np.longdouble]
+
+
+def _exact_ids() -> list[str]:
+    """Numeric exercises whose answer is an exact integer (no tolerance)."""
+    return [e.id for e in NUMERIC if isinstance(e.answer_values()[0], int)]
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Normalisation: numpy scalars are read exactly.
+def test_the_numpy_answers_the_fuzzer_found_are_wrong_again():
+    assert not check("09.5", np.int64(2147483648)).passed
+    assert not check("09.5", 2147483648).passed
+    assert not check("05.1", np.int64(2**62)).passed
+    assert not check("05.1", np.uint64(2**64 - 1)).passed
+
+
+@pytest.mark.parametrize("exercise", _exact_ids())
+def test_right_answer_passes_in_every_integer_dtype_that_holds_it(exercise):
+    right = REGISTRY[exercise].answer_values()[0]
+    held = [d for d in INTEGER_DTYPES if np.iinfo(d).min <= right <= np.iinfo(d).max]
+    for dtype in held:
+        result = check(exercise, dtype(right))
+        assert result.passed, (dtype, result.message)
+        assert check(exercise, np.array([dtype(right)])).passed  # a one-element array
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    exercise=st.sampled_from([e.id for e in NUMERIC]),
+    value=st.integers(-(2**63), 2**64 - 1),
+)
+def test_a_numpy_integer_gets_the_verdict_and_message_of_the_int_it_holds(exercise, value):
+    plain = check(exercise, value)
+    for dtype in (np.int64, np.uint64):
+        info = np.iinfo(dtype)
+        if info.min <= value <= info.max:
+            numpy_result = check(exercise, dtype(value))
+            assert (numpy_result.passed, numpy_result.message) == (plain.passed, plain.message)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    exercise=st.sampled_from([e.id for e in NUMERIC]),
+    value=st.floats(allow_nan=False, allow_infinity=False, width=32),
+    dtype=st.sampled_from([np.float32, np.float64, np.longdouble]),
+)
+def test_a_numpy_float_gets_the_verdict_of_its_exact_value(exercise, value, dtype):
+    scalar = dtype(value)
+    exact = Fraction(*scalar.as_integer_ratio())
+    if exact.denominator == 1 and abs(exact) >= 2 ** (np.finfo(dtype).nmant + 1):
+        return  # refused as a float that cannot hold every integer: tested below
+    assert check(exercise, scalar).passed == check(exercise, exact).passed
+
+
+def test_floats_that_cannot_hold_the_integer_are_refused_clearly():
+    right = REGISTRY["09.1"].answer_values()[0]  # about 3e9: above float32's 2**24
+    result = check("09.1", np.float32(right))
+    assert not result.passed and "2**24" in result.message
+    result = check("10.2", float(REGISTRY["10.2"].answer_values()[0]))  # a u64 offset
+    assert not result.passed and "2**53" in result.message
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Every answer type gets a Result; nothing raises, nothing hangs.
+def _loops(*args):
+    while True:
+        pass
+
+
+def _loops_and_swallows(*args):
+    while True:
+        try:
+            while True:
+                pass
+        except Exception:  # noqa: BLE001 - a student who catches every error and goes on
+            pass
+
+
+def _swallows_once(*args):
+    try:
+        while True:
+            pass
+    except BaseException:  # noqa: BLE001 - swallows the first time-out, then loops again
+        pass
+    while True:
+        pass
+
+
+def _raises(*args):
+    raise RuntimeError("boom")
+
+
+def _exits(*args):
+    sys.exit(3)
+
+
+def _hard_exits(*args):
+    os._exit(3)
+
+
+def _interrupts(*args):
+    raise KeyboardInterrupt
+
+
+def _sleeps(*args):
+    time.sleep(3600)
+
+
+class _Liar:
+    """Claims to equal everything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+def _returns_liar(*args):
+    return _Liar()
+
+
+def _returns_liars(*args):
+    return (_Liar(), _Liar())
+
+
+ANSWERS = [
+    *[dtype(1) for dtype in INTEGER_DTYPES],
+    np.int64(-(2**63)),
+    np.uint64(2**64 - 1),
+    *[dtype(0.5) for dtype in FLOAT_DTYPES],
+    np.float64("nan"),
+    np.float32("inf"),
+    np.complex64(1 + 2j),
+    np.complex128(3),
+    np.bool_(True),
+    np.str_("12"),
+    np.bytes_(b"12"),
+    np.datetime64("2026-01-01"),
+    np.timedelta64(5, "s"),
+    np.array(7),
+    np.array([1, 2]),
+    0.5,
+    -0.0,
+    1e300,
+    float("inf"),
+    float("nan"),
+    Decimal("1e999999"),
+    Fraction(1, 3),
+    "",
+    "abc",
+    "1e999999999",
+    "9**9**9**9",
+    "0x" + "f" * 5000,
+    "1" * 5000,
+    "x" * 1_000_000,
+    None,
+    True,
+    ...,
+    2**10_000,
+    -(2**64),
+    _Liar(),
+    [1, 2],
+    {"a": 1},
+    object(),
+    _loops,
+    _loops_and_swallows,
+    _swallows_once,
+    _raises,
+    _exits,
+    _hard_exits,
+    _interrupts,
+    _sleeps,
+    _returns_liar,
+    _returns_liars,
+]
+
+
+@pytest.fixture
+def short_time_limits(monkeypatch):
+    monkeypatch.setattr(coding_module, "STUDENT_TIME_LIMIT_S", 0.2)
+
+
+@pytest.mark.parametrize("exercise", [e.id for e in exercises()])
+def test_every_answer_type_gets_a_result_and_nothing_escapes(exercise, short_time_limits):
+    for answer in ANSWERS:
+        started = time.monotonic()
+        result = check(exercise, answer)
+        elapsed = time.monotonic() - started
+        label = f"{exercise} <- {type(answer).__name__}"
+        assert isinstance(result, Result), label
+        assert isinstance(result.passed, bool) and isinstance(result.message, str), label
+        assert not result.passed, f"{label} passed: {result.message}"
+        assert result.message and "Traceback" not in result.message, label
+        assert elapsed < 6, f"{label} took {elapsed:.1f} s"
+    assert os._exit.__module__ in ("posix", "nt"), "os._exit was not restored"
+
+
+@pytest.mark.parametrize("exercise", CODING)
+def test_a_function_that_never_returns_fails_with_a_time_limit_message(exercise):
+    started = time.monotonic()
+    result = check(exercise, _loops)
+    elapsed = time.monotonic() - started
+    limit = coding_module.STUDENT_TIME_LIMIT_S
+    assert not result.passed and result.answered
+    assert f"did not return within {limit:g} s" in result.message, result.message
+    assert elapsed < limit + 2
+
+
+@pytest.mark.parametrize(
+    "func, fragment",
+    [
+        (_exits, "sys.exit(3)"),
+        (_hard_exits, "os._exit"),
+        (_interrupts, "KeyboardInterrupt"),
+        (_raises, "RuntimeError: boom"),
+        (_returns_liar, "returned"),
+    ],
+)
+def test_exits_interrupts_and_forged_results_are_reported(func, fragment, short_time_limits):
+    for exercise in CODING:
+        result = check(exercise, func)
+        assert not result.passed and fragment in result.message, (exercise, result.message)
+
+
+@pytest.mark.parametrize(
+    "bomb",
+    [
+        "9**9**9**9",
+        "2**(2**(2**(2**10)))",
+        "10**10**10",
+        "2**99999999",
+        "x" * 400,
+        "factorial(10**7)",
+    ],
+)
+def test_sympy_exercise_refuses_or_times_out_on_absurd_input(bomb):
+    started = time.monotonic()
+    result = check.error_bound(bomb)
+    assert not result.passed and result.message
+    assert time.monotonic() - started < 8
+
+
+def test_the_time_limit_stops_a_loop_and_leaves_nothing_armed():
+    from tscmath.exercises.deadline import TimeLimitExceeded, call_with_time_limit
+
+    for func in (_loops_and_swallows, _swallows_once, _sleeps):
+        with pytest.raises(TimeLimitExceeded):
+            call_with_time_limit(0.1, func)
+    time.sleep(0.2)  # a stray alarm would raise here
+    assert call_with_time_limit(1.0, sum, [1, 2]) == 3
+
+
+def test_the_time_limit_works_off_the_main_thread_too():
+    import threading
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(check("09.6", _swallows_once)))
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert "did not return within" in results[0].message
+
+
+# --------------------------------------------------------------------------------------------
+# 3. No wrong-answer message and no hint gives the answer away.
+def _renderings(value) -> list[str]:
+    """Ways a message could show ``value``: decimal, separators, hex, rounded decimals."""
+    texts = set()
+    if isinstance(value, int) or (isinstance(value, Fraction) and value.denominator == 1):
+        number = int(value)
+        for v in {number, tm.to_signed(number % U64) if 0 <= number < U64 else number}:
+            texts |= {str(v), f"{v:,}", f"{v:_}"}
+            if abs(v) >= 16:
+                texts |= {hex(v), f"{v:#_x}", f"{v:#x}".upper().replace("0X", "0x")}
+        if abs(number) >= 1000:
+            texts |= {f"{number:x}", f"{number:X}"}
+    else:
+        as_float = float(value)
+        for digits in range(3, 8):
+            texts.add(f"{as_float:.{digits}g}")
+        for places in range(1, 5):
+            texts.add(f"{as_float:.{places}f}")
+        if abs(as_float) >= 100:
+            texts |= {f"{int(as_float):,}", str(int(as_float)), f"{round(as_float):,}"}
+    return sorted(t for t in texts if len(t.lstrip("-")) >= 2)
+
+
+def _shows(message: str, text: str) -> bool:
+    return re.search(rf"(?<![\w.,]){re.escape(text)}(?![\w]|[.,]\d)", message) is not None
+
+
+_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Pow: operator.pow,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitOr: operator.or_,
+    ast.BitAnd: operator.and_,
+}
+
+
+def _evaluate(node):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return Fraction(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_evaluate(node.operand)
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        left, right = _evaluate(node.left), _evaluate(node.right)
+        if isinstance(node.op, (ast.Pow, ast.LShift, ast.RShift)):
+            if right.denominator != 1 or abs(right) > 256:
+                raise ValueError("too large")
+            if isinstance(node.op, ast.Pow):
+                return left ** int(right)
+            left, right = int(left), int(right)
+        if isinstance(node.op, (ast.BitOr, ast.BitAnd, ast.FloorDiv)):
+            return Fraction(_OPS[type(node.op)](int(left), int(right)))
+        return Fraction(_OPS[type(node.op)](left, right))
+    raise ValueError("not arithmetic")
+
+
+def _expressions(message: str):
+    """Values of the arithmetic expressions written in a message (``1.25 * 2**32``)."""
+    cleaned = re.sub(r"(?<=\d),(?=\d{3})", "", message)
+    for match in re.finditer(r"[\d(][\d_.xXa-fA-F\s*/+\-<>|&()]*[\d)]", cleaned):
+        text = match.group().strip()
+        if not re.search(r"\d\s*(\*\*|[*/+\-|&]|<<|>>)\s*[\d(]", text):
+            continue
+        try:
+            yield _evaluate(ast.parse(text, mode="eval").body)
+        except (SyntaxError, ValueError, ZeroDivisionError, TypeError, OverflowError):
+            continue
+
+
+def _wrong_answers(exercise):
+    right = exercise.answer_values()[0]
+    candidates = [0, 1, -1, 7, 10**6, 2**32, 2**40 - 1, 2**64 - 1]
+    if isinstance(right, int):
+        candidates += [right + d for d in (-3, -2, -1, 1, 2, 3)]
+        candidates += [-right, right * 2, right // 2, right * 10, right // 10, right * 1000]
+        candidates += [right * 10**9, right + 2**32, hex(right + 1), str(right - 1)]
+        candidates += [float(right + 1) if abs(right) < 2**53 else 1.5]
+    else:
+        candidates += [right * Fraction(k, 100) for k in (50, 90, 97, 103, 110, 200)]
+        candidates += [-right, right * 24, right * 86_400, float(right) * 1.5, 0.0]
+    return candidates
+
+
+def _mistake_values(exercise):
+    """The wrong values the tests of test_exercises.py use, when they name this exercise."""
+    from .test_exercises import CASES, CHAPTER_CASES
+
+    table = {**CASES, **CHAPTER_CASES}
+    return [wrong for wrong, _ in table.get(exercise.name, ([], []))[1]]
+
+
+@pytest.mark.parametrize("exercise", NUMERIC, ids=lambda e: e.id)
+def test_no_wrong_answer_message_nor_hint_shows_the_answer(exercise):
+    secrets = exercise.answer_values()
+    right = secrets[0]
+    messages = []
+    for answer in [*_wrong_answers(exercise), *_mistake_values(exercise)]:
+        result = check(exercise.id, answer)
+        if not result.passed:
+            messages.append(result.message)
+    check.reset_hints(exercise.id)
+    messages += [check.hint(exercise.id).text for _ in exercise.hints]
+    check.reset_hints(exercise.id)
+    assert len(messages) >= 10
+    for message in messages:
+        for secret in secrets:
+            for text in _renderings(secret):
+                assert not _shows(message, text), f"{exercise.id} shows {text!r}: {message}"
+            for value in _expressions(message):
+                near = value == Fraction(secret) or (
+                    not isinstance(right, int) and abs(value - Fraction(secret)) < Fraction(1, 10)
+                )
+                assert not near, f"{exercise.id}: an expression in {message!r} gives the answer"
+
+
+def test_the_reveal_test_would_catch_the_old_messages():
+    old = {
+        "04.1": "M = 1.25 * 2**32.",
+        "10.6": "Close, but not exact: 40087 looks like the continuous-drift estimate (40086.3).",
+        "01.1": "Correct: 0x280000000 = 10,737,418,240",
+    }
+    for exercise_id, message in old.items():
+        secrets = REGISTRY[exercise_id].answer_values()
+        shown = any(_shows(message, t) for s in secrets for t in _renderings(s))
+        evaluated = any(v == Fraction(s) for s in secrets for v in _expressions(message))
+        assert shown or evaluated, exercise_id
+
+
+def test_a_usual_mistake_says_what_is_wrong_and_where_to_look():
+    message = check.ns_from_ticks(7_499_999_999 // 2_500_000_000 * 10**9).message
+    assert "divided before multiplying" in message and "chapter 02" in message
+    other = check.ns_from_ticks(12_345).message
+    assert "chapter 02" in other and 'check.hint("09.1")' in other
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Hints in levels.
+def test_hints_come_one_level_at_a_time_per_exercise_and_reset():
+    check.reset_hints()
+    levels = len(REGISTRY["04.2"].hints)
+    assert levels >= 2
+    seen = [check.hint("04.2") for _ in range(levels + 2)]
+    assert [h.level for h in seen] == [*range(1, levels + 1), levels, levels]
+    assert len({h.text for h in seen}) == levels
+    assert check.hint("largest_guest_hz").level == levels  # by name: the same exercise
+    assert check.hint("09.2").level == 1  # another exercise has its own count
+    check.reset_hints("04.2")
+    assert check.hint("04.2").level == 1
+    assert check.hint("09.2").level == 2
+    check.reset_hints()
+    assert check.hint("09.2").level == 1
+    assert "Hint 1" in check.hint("09.1")._repr_html_()
+    check.reset_hints()
+    with pytest.raises(KeyError):
+        check.hint("99.9")
+
+
+def test_every_exercise_has_hints_and_a_place_to_look():
+    for exercise in exercises():
+        assert exercise.hints and exercise.where.startswith("chapter "), exercise.id
+
+
+# --------------------------------------------------------------------------------------------
+# 5. One home for each exercise's numbers.
+def test_givens_are_read_only_and_shown_with_their_names():
+    givens = check.givens("09.2")
+    assert dict(givens) == {"guest_hz": 2_000_000_000, "host_hz": 2_500_000_000}
+    assert "host_hz = 2_500_000_000" in repr(givens)
+    with pytest.raises(AttributeError):
+        givens.host_hz = 1
+    with pytest.raises(AttributeError):
+        givens.no_such_number  # noqa: B018
+
+
+def test_the_u64_range_has_one_name_in_the_exercises():
+    from pathlib import Path
+
+    import tscmath.exercises as package
+
+    for path in Path(package.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        for spelling in ("1 << 64", "2**64 -", "= 2**64", "U64 = "):
+            code = "\n".join(
+                line for line in text.splitlines() if not line.lstrip().startswith(("#", '"', ">"))
+            )
+            assert spelling not in code or path.name == "core.py", (path.name, spelling)
