@@ -61,6 +61,33 @@ class Table:
     rows: tuple[tuple[Any, ...], ...]
     title: str | None = None
 
+    def __post_init__(self) -> None:
+        headers, rows = self.headers, self.rows
+        if (
+            not isinstance(headers, tuple)
+            or not headers
+            or not all(isinstance(h, str) for h in headers)
+        ):
+            raise InvalidInput(f"headers must be a non-empty tuple of strings; got {headers!r}")
+        if not isinstance(rows, tuple):
+            raise InvalidInput(f"rows must be a tuple of tuples; got {type(rows).__name__}")
+        if len(rows) > MAX_ROWS:
+            raise InvalidInput(f"rows has {len(rows):,} rows; at most {MAX_ROWS:,}")
+        for i, row in enumerate(rows):
+            if not isinstance(row, tuple):
+                raise InvalidInput(f"rows[{i}] must be a tuple of values; got {row!r}")
+            if len(row) != len(headers):
+                raise InvalidInput(
+                    f"rows[{i}] has {len(row)} values; expected {len(headers)}, one per header "
+                    f"{headers!r}"
+                )
+        if self.title is not None and not isinstance(self.title, str):
+            raise InvalidInput(f"title must be a string or None; got {self.title!r}")
+        # plain str, never a subclass such as numpy.str_ (the table shows what it was given)
+        object.__setattr__(self, "headers", tuple(str(h) for h in headers))
+        if self.title is not None:
+            object.__setattr__(self, "title", str(self.title))
+
     def _right_aligned(self) -> list[bool]:
         """A column is right-aligned when every non-empty value in it is an integer."""
         return [
@@ -136,21 +163,19 @@ def table(
     ...
     tscmath.errors.InvalidInput: rows[0] has 2 values; expected 1, one per header ('a',)
     """
-    if isinstance(headers, str) or not headers or not all(isinstance(h, str) for h in headers):
+    if isinstance(headers, str) or not isinstance(headers, Sequence):
         raise InvalidInput(f"headers must be a non-empty sequence of strings; got {headers!r}")
-    headers = tuple(headers)
+    try:
+        if isinstance(rows, str | bytes):
+            raise TypeError
+        each_row = iter(rows)
+    except TypeError:
+        raise InvalidInput(f"rows must be an iterable of sequences; got {rows!r}") from None
     checked = []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(each_row):
         if i >= MAX_ROWS:
             raise InvalidInput(f"rows has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,}")
         if isinstance(row, str) or not isinstance(row, Sequence):
             raise InvalidInput(f"rows[{i}] must be a sequence of values; got {row!r}")
-        if len(row) != len(headers):
-            raise InvalidInput(
-                f"rows[{i}] has {len(row)} values; expected {len(headers)}, one per header "
-                f"{headers!r}"
-            )
         checked.append(tuple(row))
-    if title is not None and not isinstance(title, str):
-        raise InvalidInput(f"title must be a string or None; got {title!r}")
-    return Table(headers, tuple(checked), title)
+    return Table(tuple(headers), tuple(checked), title)

@@ -70,6 +70,7 @@ from tscmath.migration.protocol import LocalLeg, VmTimeData, adjust_time_data
 from tscmath.migration.strategies import Strategy, migrate
 from tscmath.migration.timeline import Hop, simulate_timeline
 from tscmath.migration.vm import boot_guest
+from tscmath.tables import Table, table
 
 from ..conftest import examples
 from .conftest import FUZZ_SUMMARY
@@ -271,6 +272,8 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "tscmath.guest_view.kvm_checks.session_from_json": {
         "text": kvm_checks.session_to_json(SESSION)
     },
+    "tscmath.tables.table": {"rows": [("A", 3 * G)], "headers": ("host", "TSC Hz")},
+    "tscmath.tables.cell_text": {"value": 3 * G},
 }
 
 
@@ -315,6 +318,7 @@ def _records() -> dict[type, object]:
         kvm_checks.KvmClockData: SESSION.plain.clock_after,
         kvm_checks.TscKhzAttempt: kvm_checks.TscKhzAttempt(3_000_000, True, None, 3_000_000),
         kvm_checks.Check: kvm_checks.session_checks(SESSION)[0],
+        Table: table([("A", 3 * G)], headers=("host", "TSC Hz"), title="hosts"),
     }
 
 
