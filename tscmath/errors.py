@@ -46,6 +46,7 @@ __all__ = [
     "check_i64",
     "check_hz",
     "check_nonnegative",
+    "check_member",
     "check_count",
     "check_bool",
     "check_str",
@@ -186,6 +187,31 @@ def check_str(name: str, value: object, max_len: int | None = None) -> str:
             f"{name} must be a str of at most {max_len} characters; got {len(value)} characters"
         )
     return str(value)  # a numpy str_ becomes a plain str
+
+
+def check_member(name: str, value: object, enum_cls: type) -> Any:
+    """Return ``value`` as a member of the Enum ``enum_cls`` (a member or its value), else raise.
+
+    Examples
+    --------
+    >>> from enum import Enum
+    >>> Leg = Enum("Leg", {"A": "a", "B": "b"})
+    >>> check_member("leg", "b", Leg)
+    <Leg.B: 'b'>
+    >>> check_member("leg", "c", Leg)
+    Traceback (most recent call last):
+    ...
+    tscmath.errors.InvalidInput: leg must be a Leg or one of 'a', 'b'; got 'c'
+    """
+    if not (isinstance(enum_cls, type) and issubclass(enum_cls, enum.Enum)):
+        raise InvalidInput(f"enum_cls must be an Enum class; got {enum_cls!r}")
+    try:
+        return enum_cls(value)
+    except (ValueError, TypeError):
+        choices = ", ".join(repr(m.value) for m in enum_cls)
+        raise InvalidInput(
+            f"{name} must be a {enum_cls.__name__} or one of {choices}; got {value!r}"
+        ) from None
 
 
 def check_instance(name: str, value: object, cls: type, what: str | None = None) -> object:

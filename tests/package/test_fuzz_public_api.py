@@ -264,6 +264,7 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "tscmath.errors.check_count": {"lo": 0, "hi": 10, "limit": "MAX"},
     "tscmath.errors.check_bool": {"value": True},
     "tscmath.errors.check_str": {"value": "five"},
+    "tscmath.errors.check_member": {"value": "naive", "enum_cls": Strategy},
     "tscmath.counter.this_machine.HostTscInfo": {"flags": None},
     "tscmath.guest_view.kvm_checks.describe_page": {"page": OLD},
     "tscmath.guest_view.pvclock.monotonic_read": {"flags": 0, "ns": 130},

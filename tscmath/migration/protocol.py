@@ -68,6 +68,7 @@ from ..errors import (
     check_bool,
     check_fields,
     check_int,
+    check_member,
     check_u64,
 )
 from ..formats import AMD_SVM, FixedPointFormat
@@ -123,13 +124,7 @@ def as_local_leg(leg: object) -> LocalLeg:
     >>> as_local_leg("intended")
     <LocalLeg.INTENDED: 'intended'>
     """
-    try:
-        return LocalLeg(leg)
-    except ValueError:
-        choices = ", ".join(repr(m.value) for m in LocalLeg)
-        raise InvalidInput(
-            f"local_leg must be a LocalLeg or one of {choices}; got {leg!r}"
-        ) from None
+    return check_member("local_leg", leg, LocalLeg)
 
 
 def local_leg_ticks(

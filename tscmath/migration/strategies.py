@@ -48,6 +48,7 @@ from ..errors import (
     check_fields,
     check_i64,
     check_int,
+    check_member,
 )
 from .hosts import Host
 from .protocol import (
@@ -151,13 +152,7 @@ def as_strategy(strategy: object) -> Strategy:
     >>> as_strategy("naive")
     <Strategy.NAIVE: 'naive'>
     """
-    try:
-        return Strategy(strategy)
-    except ValueError:
-        choices = ", ".join(repr(s.value) for s in Strategy)
-        raise InvalidInput(
-            f"strategy must be a Strategy or one of {choices}; got {strategy!r}"
-        ) from None
+    return check_member("strategy", strategy, Strategy)
 
 
 @dataclass(frozen=True)
