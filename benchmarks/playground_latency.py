@@ -31,16 +31,16 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from tscmath.migration.strategies import Strategy  # noqa: E402
-from tscmath.playground._clockface import format_duration_ns, hand_angles  # noqa: E402
-from tscmath.playground.app import Playground  # noqa: E402
-from tscmath.playground.session import evaluate  # noqa: E402
-from tscmath.playground.settings import (  # noqa: E402
+from tsccourse.playground._clockface import format_duration_ns, hand_angles  # noqa: E402
+from tsccourse.playground.app import Playground  # noqa: E402
+from tsccourse.playground.session import evaluate  # noqa: E402
+from tsccourse.playground.settings import (  # noqa: E402
     GUEST_BOOT_NS,
     MAX_HOPS,
     N_SAMPLES,
     Settings,
 )
+from tscmath.migration.strategies import Strategy  # noqa: E402
 from tscmath.plotting import PALETTE, apply_style  # noqa: E402
 
 RUNS = 200

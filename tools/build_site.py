@@ -172,14 +172,16 @@ def inputs_digest() -> str:
     """Hash of what executed outputs depend on besides the notebooks' code.
 
     jupyter-cache keys an executed notebook on its code cells only; the outputs also depend
-    on tscmath, the pinned packages, the Python and how the kernel is run (EXECUTION_EPOCH).
+    on tscmath and tsccourse, the pinned packages, the Python and how the kernel runs
+    (EXECUTION_EPOCH).
     """
     digest = hashlib.sha256(f"{EXECUTION_EPOCH}\0{sys.version}\0".encode())
     lock = ROOT / "requirements.txt"
     if lock.exists():
         digest.update(lock.read_bytes())
-    for path in sorted((ROOT / "tscmath").rglob("*.py")):
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    for package in ("tscmath", "tsccourse"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

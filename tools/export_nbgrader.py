@@ -15,7 +15,7 @@ beside ``source/``. In each exported notebook
 
 Then, in ``build/nbgrader``: ``nbgrader generate_assignment <assignment>`` writes the student
 version, ``nbgrader autograde <assignment>`` grades ``submitted/<student>/<assignment>/``.
-nbgrader runs the checks inside the student's kernel; ``python -m tscmath.exercises.grading``
+nbgrader runs the checks inside the student's kernel; ``python -m tsccourse.exercises.grading``
 is the grader that student code cannot tamper with.
 
 Usage::
@@ -32,7 +32,7 @@ import json
 import sys
 from pathlib import Path
 
-from tscmath.exercises.core import SOLUTION_TAG  # the one home of the tag
+from tsccourse.exercises.core import SOLUTION_TAG  # the one home of the tag
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -97,7 +97,7 @@ def autograded_source(source: str) -> str:
     Examples
     --------
     >>> print(autograded_source("check.tsc_delta(tsc_delta)"))
-    from tscmath.exercises import check  # a fresh check: an answer cell cannot replace it
+    from tsccourse.exercises import check  # a fresh check: an answer cell cannot replace it
     <BLANKLINE>
     result = check.tsc_delta(tsc_delta)
     print(result)
@@ -107,7 +107,7 @@ def autograded_source(source: str) -> str:
     if call is None:
         raise ValueError(f"not a check cell: {source[:60]!r}")
     return (
-        "from tscmath.exercises import check  # a fresh check: an answer cell cannot replace it\n"
+        "from tsccourse.exercises import check  # a fresh check: an answer cell cannot replace it\n"
         "\n"
         f"result = {call}\n"
         "print(result)\n"

@@ -2,7 +2,7 @@
 
 The notebooks in notebooks/ are the instructor edition and the one source of truth: the answer
 to an exercise sits in a cell tagged ``solution`` (cell metadata ``tags``), followed by a check
-cell that calls ``tscmath.exercises.check``. The student edition is the same notebook with
+cell that calls ``tsccourse.exercises.check``. The student edition is the same notebook with
 
 * each solution code cell replaced by a stub that still runs: every name the solution binds
   (also inside ``if``/``for``/``with``, by walrus, unpacking or ``class``, under ``%%time``)
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 
-from tscmath.exercises.core import SOLUTION_TAG  # the one home of the tag
+from tsccourse.exercises.core import SOLUTION_TAG  # the one home of the tag
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -1,8 +1,8 @@
-"""Record a live KVM session into tscmath/guest_view/data/kvm_run.json (chapter 08's fallback).
+"""Record a live KVM session into tsccourse/data/kvm_run.json (chapter 08's fallback).
 
-Runs :func:`tscmath.guest_view.kvm_live.record_session` on this machine's ``/dev/kvm`` (root or
+Runs :func:`tsccourse.kvm_live.record_session` on this machine's ``/dev/kvm`` (root or
 the ``kvm`` group; no network), checks the result with
-:func:`tscmath.guest_view.kvm_checks.session_checks` and writes it only if every check that
+:func:`tsccourse.kvm_checks.session_checks` and writes it only if every check that
 applies holds. The file records the kernel release, the vendor module and the date with the
 numbers, so a reader without ``/dev/kvm`` sees whose machine the run came from.
 
@@ -17,14 +17,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from tscmath.guest_view import kvm_checks, kvm_live
+from tsccourse import kvm_checks, kvm_live
 
 DEFAULT_OUT = (
-    Path(__file__).resolve().parent.parent
-    / "tscmath"
-    / "guest_view"
-    / "data"
-    / kvm_checks.RECORDED_SESSION
+    Path(__file__).resolve().parent.parent / "tsccourse" / "data" / kvm_checks.RECORDED_SESSION
 )
 
 

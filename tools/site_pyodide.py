@@ -70,11 +70,16 @@ def ensure_pyodide() -> Path:
     return folder
 
 
+# The wheel holds both packages: tscmath (the arithmetic) and tsccourse (the playground page).
+PACKAGES = ("tscmath", "tsccourse")
+
+
 def source_digest() -> str:
-    """Hash of what the wheel is built from (``tscmath/**/*.py`` and ``pyproject.toml``)."""
+    """Hash of what the wheel is built from (both packages' ``*.py`` and ``pyproject.toml``)."""
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
-    for path in sorted((ROOT / "tscmath").rglob("*.py")):
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -91,9 +96,9 @@ def build_wheel(cache: Path = WHEEL_CACHE) -> Path:
         src.mkdir()
         shutil.copy2(ROOT / "pyproject.toml", src / "pyproject.toml")
         shutil.copy2(ROOT / "README.md", src / "README.md")
-        shutil.copytree(
-            ROOT / "tscmath", src / "tscmath", ignore=shutil.ignore_patterns("__pycache__")
-        )
+        for package in PACKAGES:
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(ROOT / package, src / package, ignore=ignore)
         out = Path(tmp) / "dist"
         command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check"]
         command += ["--no-deps", "--no-build-isolation", "--no-cache-dir", "-w", str(out), str(src)]

@@ -45,10 +45,11 @@ except ModuleNotFoundError:  # Python 3.10
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources"
 NOTEBOOKS = ROOT / "notebooks"
-PACKAGE = ROOT / "tscmath"
+PACKAGES = (ROOT / "tscmath", ROOT / "tsccourse")
 
 OWN_PREFIXES = (
     "tscmath/",
+    "tsccourse/",
     "tests/",
     "notebooks/",
     "tools/",
@@ -317,10 +318,10 @@ def _docstrings(module: Path) -> Iterator[tuple[str, str]]:
             yield f"{rel}:{name}", doc
 
 
-def docstring_citations(package: Path = PACKAGE) -> list[Citation]:
-    """Every citation in the docstrings (module, class, function) of ``package``."""
+def docstring_citations(packages: Iterable[Path] = PACKAGES) -> list[Citation]:
+    """Every citation in the docstrings (module, class, function) of ``packages``."""
     out: list[Citation] = []
-    for module in sorted(package.rglob("*.py")):
+    for module in sorted(m for package in packages for m in package.rglob("*.py")):
         for where, text in _docstrings(module):
             out += citations_in_text(text, where)
     return out

@@ -31,10 +31,12 @@ Subpackages, by role:
 ``counter``                 the counter and its calibration (chapters 01-03)
 ``accuracy``                bit fields, float and divide-first pitfalls, drift (04-05)
 ``migration``               hosts, a guest on them, the migration protocol, strategies (06)
-``guest_view``              kvmclock, the Hyper-V page, a guest OS, a live KVM guest (08)
-``playground``              chapter 07's app: settings, model, session, widget, site page
-``exercises``               checkers with feedback, the grader (every chapter, sets 09-10)
+``guest_view``              kvmclock, the Hyper-V page, what a guest OS does (08)
 ==========================  ===========================================================
+
+What runs the course (exercises and grading, the playground apps, the live-KVM driver, this
+machine's TSC) lives beside it in the package ``tsccourse``, which imports ``tscmath``; nothing
+here imports it.
 
 Examples
 --------

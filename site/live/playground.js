@@ -2,7 +2,7 @@
 //
 // Loads Pyodide (CPython compiled to WebAssembly) from the site itself, unpacks the tscmath
 // wheel the site build made, and wires the page's plain HTML controls to
-// tscmath.playground.web.WebApp and tscmath.playground.calculator.calculate_json: every
+// tsccourse.playground.web.WebApp and tsccourse.playground.calculator.calculate_json: every
 // control sends the form's values (strings) to Python and shows the HTML strings it returns.
 // The model, the drawings and the messages are all Python; this file only moves values.
 // Nothing is fetched from outside the site. Included by the page as an async script. Written out by tools/site_pyodide.py, which also
@@ -150,8 +150,8 @@
     try {
       const { pyodide, error } = await python;
       if (error) throw error;
-      const web = pyodide.pyimport("tscmath.playground.web");
-      const calculator = pyodide.pyimport("tscmath.playground.calculator");
+      const web = pyodide.pyimport("tsccourse.playground.web");
+      const calculator = pyodide.pyimport("tsccourse.playground.calculator");
       apps.forEach((root) => wirePlayground(root, web));
       calcs.forEach((root) => wireCalculator(root, calculator));
       performance.mark("tsc-ready");

@@ -1,4 +1,4 @@
-"""The table of expected answers (tscmath.exercises.answers) agrees with the checkers."""
+"""The table of expected answers (tsccourse.exercises.answers) agrees with the checkers."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tscmath.exercises import check, exercises
-from tscmath.exercises.answers import CODING, expected_answer, expected_answers, written_forms
+from tsccourse.exercises import check, exercises
+from tsccourse.exercises.answers import CODING, expected_answer, expected_answers, written_forms
 
 from ..conftest import notebook_paths
 

@@ -27,9 +27,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tscmath as tm
-from tscmath.exercises import Result, check, exercises
-from tscmath.exercises import coding as coding_module
-from tscmath.exercises.core import REGISTRY
+from tsccourse.exercises import Result, check, exercises
+from tsccourse.exercises import coding as coding_module
+from tsccourse.exercises.core import REGISTRY
 
 U64 = 2**64
 NUMERIC = [e for e in exercises() if e.answer_values()]
@@ -288,7 +288,7 @@ def test_sympy_exercise_refuses_or_times_out_on_absurd_input(bomb):
 
 
 def test_the_time_limit_stops_a_loop_and_leaves_nothing_armed():
-    from tscmath.exercises.deadline import TimeLimitExceeded, call_with_time_limit
+    from tsccourse.exercises.deadline import TimeLimitExceeded, call_with_time_limit
 
     for func in (_loops_and_swallows, _swallows_once, _sleeps):
         with pytest.raises(TimeLimitExceeded):
@@ -490,7 +490,7 @@ def test_givens_are_read_only_and_shown_with_their_names():
 def test_the_u64_range_has_one_name_in_the_exercises():
     from pathlib import Path
 
-    import tscmath.exercises as package
+    import tsccourse.exercises as package
 
     for path in Path(package.__file__).parent.glob("*.py"):
         text = path.read_text()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tscmath as tm
-from tscmath.exercises import check
+from tsccourse.exercises import check
 from tscmath.migration.hosts import Host
 from tscmath.migration.protocol import LocalLeg, VmTimeData, import_time_data
 

@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tscmath as tm
-from tscmath.exercises import Result, check, exercises, grade
-from tscmath.exercises.coding import Reg64, RegisterOverflow
+from tsccourse.exercises import Result, check, exercises, grade
+from tsccourse.exercises.coding import Reg64, RegisterOverflow
 
 from ..conftest import NOTEBOOKS, notebook_paths
 
@@ -477,8 +477,8 @@ def test_coding_checker_wants_the_function_not_its_result():
 
 
 def test_hidden_cases_include_edge_values():
-    from tscmath.exercises import set09_counting_and_scaling as counting
-    from tscmath.exercises import set10_migration as migration
+    from tsccourse.exercises import set09_counting_and_scaling as counting
+    from tsccourse.exercises import set10_migration as migration
 
     assert (2**64 - 1, 3_000_000_000) in counting.ticks_to_ns_cases()
     scale_cases = counting.scale_cases()

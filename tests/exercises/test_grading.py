@@ -1,4 +1,4 @@
-"""The grader (python -m tscmath.exercises.grading) cannot be fooled and loses nothing.
+"""The grader (python -m tsccourse.exercises.grading) cannot be fooled and loses nothing.
 
 One run of the command line over a folder of submissions made from a small instructor
 notebook: good, malformed, renamed, id-less, re-created, forged, tampering, looping and dying
@@ -15,10 +15,16 @@ import sys
 import nbformat
 import pytest
 
-from tscmath.exercises.grading import Report, check_calls, load_instructors, match, read_submission
+from tsccourse.exercises.grading import (
+    Report,
+    check_calls,
+    load_instructors,
+    match,
+    read_submission,
+)
 
 SETUP = """import tscmath as tm
-from tscmath.exercises import check
+from tsccourse.exercises import check
 
 given = check.givens("10.1")
 guest_hz, src_wall, dst_wall = given.guest_hz, given.src_wall, given.dst_wall"""
@@ -96,7 +102,7 @@ def graded(tmp_path_factory):
     # __eq__; a numpy integer whose wrong value overflows; a function that never returns.
     forged = _notebook(
         {
-            "10.1": "from tscmath.exercises.core import Result\n"
+            "10.1": "from tsccourse.exercises.core import Result\n"
             "class Yes(int):\n"
             "    def __eq__(self, other): return True\n"
             "    def __repr__(self): return '[Correct] Exercise 10.1: yes'\n"
@@ -149,7 +155,7 @@ def graded(tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "tscmath.exercises.grading",
+            "tsccourse.exercises.grading",
             *map(str, files),
             "--source",
             str(source),
@@ -234,7 +240,7 @@ def test_a_missing_source_folder_is_reported_and_the_run_goes_on(tmp_path):
         [
             sys.executable,
             "-m",
-            "tscmath.exercises.grading",
+            "tsccourse.exercises.grading",
             str(tmp_path / "a.ipynb"),
             str(tmp_path / "b.ipynb"),
             "--source",

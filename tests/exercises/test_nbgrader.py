@@ -3,7 +3,7 @@
 A small exercise notebook (three exercises, one of them coding) is exported with
 tools/export_nbgrader.py; nbgrader's ``generate_assignment`` makes the student version, two
 students fill it in (one all right, one with a wrong and an unanswered exercise), nbgrader's
-``autograde`` scores them, and ``python -m tscmath.exercises.grading`` must give the same
+``autograde`` scores them, and ``python -m tsccourse.exercises.grading`` must give the same
 scores. Needs nbgrader (pinned in requirements-dev.txt, the ``nbgrader`` extra): skipped
 without it, except in CI.
 """
@@ -109,7 +109,7 @@ def test_nbgrader_autograde_agrees_with_our_grader(tmp_path):
         [
             sys.executable,
             "-m",
-            "tscmath.exercises.grading",
+            "tsccourse.exercises.grading",
             *[str(course / "submitted" / s / "fuzz-set/fuzz-set.ipynb") for s in answers],
             "--source",
             str(instructor),

@@ -11,8 +11,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tscmath.exercises import exercises
-from tscmath.exercises.answers import answer_values, expected_answers, find_written, written_forms
+from tsccourse.exercises import exercises
+from tsccourse.exercises.answers import answer_values, expected_answers, find_written, written_forms
 
 from ..conftest import NOTEBOOKS, ROOT, notebook_paths
 from .test_exercises import exercise_section_start
@@ -296,7 +296,7 @@ def test_stub_binds_every_name_the_solution_binds(source, name):
 
 def test_grader_scores_a_renamed_student_edition_of_notebook_10(edition, tmp_path):
     """The real notebook end to end: right, wrong, forged and untouched answers."""
-    from tscmath.exercises.grading import grade_submission
+    from tsccourse.exercises.grading import grade_submission
 
     out, _ = edition
     name = "10-exercises-migration.ipynb"

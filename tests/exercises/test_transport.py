@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from tscmath.exercises.answers import expected_answer
-from tscmath.exercises.sandbox import check_data
-from tscmath.exercises.transport import (
+from tsccourse.exercises.answers import expected_answer
+from tsccourse.exercises.sandbox import check_data
+from tsccourse.exercises.transport import (
     Opaque,
     UnsafeData,
     from_data,

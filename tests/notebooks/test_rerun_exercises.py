@@ -165,7 +165,7 @@ def test_the_rerun_harness_sees_the_old_hazard_of_notebook_09():
 def test_exercise_spans_and_check_assertions():
     nb = nbformat.read(NOTEBOOKS / "10-exercises-migration.ipynb", as_version=4)
     spans = dict(exercise_spans(nb))
-    from tscmath.exercises import exercises
+    from tsccourse.exercises import exercises
 
     assert list(spans) == [e.id for e in exercises("10-exercises-migration.ipynb")]
     assert all(spans.values())

@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tscmath as tm
+from tsccourse import this_machine
 from tscmath import limits
 from tscmath.accuracy import drift, reanchoring
-from tscmath.counter import calibration, this_machine
+from tscmath.counter import calibration
 from tscmath.counter.vcpu_tsc import VcpuTsc, read_tsc, write_tsc
 from tscmath.guest_view import hyperv, pvclock
 from tscmath.guest_view.pvclock import PvclockTimeInfo, WriterNeverFinishes

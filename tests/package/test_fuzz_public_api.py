@@ -2,7 +2,7 @@
 
 Every public function, class and public method of ``tscmath`` and its subpackages is found by
 introspection (``__all__`` of every module, so a new function is covered without touching this
-file), except ``tscmath.playground`` (its own fuzz test), ``tscmath.exercises`` (the checkers'
+file), except ``tsccourse.playground`` (its own fuzz test), ``tsccourse.exercises`` (the checkers'
 "never raises" contract is tested with them), ``tscmath.plotting`` and functions that take a
 matplotlib ``ax`` (they need a figure).
 
@@ -51,12 +51,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import tsccourse
 import tscmath as tm
+from tsccourse import kvm_checks
+from tsccourse.this_machine import HostTscInfo
 from tscmath.accuracy.reanchoring import simulate_migrations
 from tscmath.counter.calibration import CalibrationRun
-from tscmath.counter.this_machine import HostTscInfo
 from tscmath.counter.vcpu_tsc import TscSync, VcpuTsc
-from tscmath.guest_view import kvm_checks
 from tscmath.guest_view.hyperv import reference_page
 from tscmath.guest_view.pvclock import (
     MasterClock,
@@ -79,10 +80,10 @@ CALL_LIMIT_S = 5.0
 """Deadline of one call; a call still running then counts as a hang."""
 
 SKIPPED_PACKAGES = (
-    "tscmath.playground",
-    "tscmath.exercises",
+    "tsccourse.playground",
+    "tsccourse.exercises",
     "tscmath.plotting",
-    "tscmath.guest_view.kvm_live",
+    "tsccourse.kvm_live",
 )
 """Not fuzzed here: the playground and the checkers (their own tests), figure-making, and the
 module that opens ``/dev/kvm`` and issues ioctls (fuzzing it would create VMs on the host)."""
@@ -265,14 +266,12 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "tscmath.errors.check_bool": {"value": True},
     "tscmath.errors.check_str": {"value": "five"},
     "tscmath.errors.check_member": {"value": "naive", "enum_cls": Strategy},
-    "tscmath.counter.this_machine.HostTscInfo": {"flags": None},
-    "tscmath.guest_view.kvm_checks.describe_page": {"page": OLD},
+    "tsccourse.this_machine.HostTscInfo": {"flags": None},
+    "tsccourse.kvm_checks.describe_page": {"page": OLD},
     "tscmath.guest_view.pvclock.monotonic_read": {"flags": 0, "ns": 130},
     "tscmath.counter.vcpu_tsc.host_write_tsc": {"value": None, "host_tsc": 3_000_000},
     "tscmath.guest_view.pvclock.guest_time_update": {"guest_tsc": 3 * G},
-    "tscmath.guest_view.kvm_checks.session_from_json": {
-        "text": kvm_checks.session_to_json(SESSION)
-    },
+    "tsccourse.kvm_checks.session_from_json": {"text": kvm_checks.session_to_json(SESSION)},
     "tscmath.tables.table": {"rows": [("A", 3 * G)], "headers": ("host", "TSC Hz")},
     "tscmath.tables.cell_text": {"value": 3 * G},
 }
@@ -443,10 +442,11 @@ class Target:
 
 
 def _public_modules():
-    for info in pkgutil.walk_packages(tm.__path__, "tscmath."):
-        if info.name.startswith(SKIPPED_PACKAGES):
-            continue
-        yield importlib.import_module(info.name)
+    for package in (tm, tsccourse):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if info.name.startswith(SKIPPED_PACKAGES):
+                continue
+            yield importlib.import_module(info.name)
 
 
 def _targets() -> list[Target]:

@@ -18,8 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tscmath as tm
-from tscmath.guest_view import kvm_checks, kvm_live, pvclock
-from tscmath.guest_view.kvm_checks import U64_MAX, load_recorded_session, session_checks
+from tsccourse import kvm_checks, kvm_live
+from tsccourse.kvm_checks import U64_MAX, load_recorded_session, session_checks
+from tscmath.guest_view import pvclock
 
 RECORDED = load_recorded_session()
 UNAVAILABLE = kvm_live.kvm_unavailable_reason()

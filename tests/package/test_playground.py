@@ -20,25 +20,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tscmath as tm
-from tscmath.playground import refusals as playground_refusals
-from tscmath.playground._clockface import (
+from tsccourse.playground import refusals as playground_refusals
+from tsccourse.playground._clockface import (
     clock_svg,
     format_duration_ns,
     format_signed_ns,
     hand_angles,
 )
-from tscmath.playground._errorplot import (
+from tsccourse.playground._errorplot import (
     Marker,
     error_plot_svg,
     error_unit,
     minmax_decimate,
     nice_ticks,
 )
-from tscmath.playground.app import INTERNAL_ERROR_PREFIX, Playground
-from tscmath.playground.refusals import frequency_refusal
-from tscmath.playground.render import clocks_html, ratio_text, readout_html
-from tscmath.playground.session import Session, evaluate
-from tscmath.playground.settings import (
+from tsccourse.playground.app import INTERNAL_ERROR_PREFIX, Playground
+from tsccourse.playground.refusals import frequency_refusal
+from tsccourse.playground.render import clocks_html, ratio_text, readout_html
+from tsccourse.playground.session import Session, evaluate
+from tsccourse.playground.settings import (
     BLACKOUT_MS_RANGE,
     BOOT_S_RANGE,
     GUEST_BOOT_NS,

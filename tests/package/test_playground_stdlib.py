@@ -23,15 +23,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tscmath as tm
-from tscmath.migration.timeline import Hop, simulate_timeline
-from tscmath.playground._clockface import clock_svg
-from tscmath.playground._errorplot import Marker, error_plot_svg
-from tscmath.playground.calculator import calc_text, calculate, calculate_json
-from tscmath.playground.model import TIMES_NS
-from tscmath.playground.refusals import frequency_refusal, wrap_note
-from tscmath.playground.render import screen
-from tscmath.playground.session import Session, evaluate
-from tscmath.playground.settings import (
+from tsccourse.playground._clockface import clock_svg
+from tsccourse.playground._errorplot import Marker, error_plot_svg
+from tsccourse.playground.calculator import calc_text, calculate, calculate_json
+from tsccourse.playground.model import TIMES_NS
+from tsccourse.playground.refusals import frequency_refusal, wrap_note
+from tsccourse.playground.render import screen
+from tsccourse.playground.session import Session, evaluate
+from tsccourse.playground.settings import (
     CONTROLS,
     GUEST_BOOT_NS,
     LABELS,
@@ -40,7 +39,8 @@ from tscmath.playground.settings import (
     scenario_from,
     settings_from_form,
 )
-from tscmath.playground.web import WebApp, playground_page_html
+from tsccourse.playground.web import WebApp, playground_page_html
+from tscmath.migration.timeline import Hop, simulate_timeline
 
 from ..conftest import ROOT, examples
 
@@ -48,13 +48,13 @@ from ..conftest import ROOT, examples
 
 NUMPY_FREE_SCRIPT = """
 import json, sys
-import tscmath.playground
+import tsccourse.playground
 import tscmath.migration.hosts, tscmath.migration.vm, tscmath.migration.strategies
-from tscmath.playground.session import Session
-from tscmath.playground.render import screen
-from tscmath.playground.web import WebApp, playground_page_html
-from tscmath.playground.calculator import calculate_json
-from tscmath.playground.recording import recording_html
+from tsccourse.playground.session import Session
+from tsccourse.playground.render import screen
+from tsccourse.playground.web import WebApp, playground_page_html
+from tsccourse.playground.calculator import calculate_json
+from tsccourse.playground.recording import recording_html
 s = Session(frame=100)
 s.migrate()
 s.set_frame(300)
@@ -351,7 +351,7 @@ def test_calculator_refuses_a_ratio_out_of_range_with_tscmaths_message():
 def test_ratio_text_refuses_absurd_digit_counts_and_bad_multipliers():
     from fractions import Fraction
 
-    from tscmath.playground.render import ratio_text
+    from tsccourse.playground.render import ratio_text
 
     with pytest.raises(tm.InvalidInput, match="digits"):
         ratio_text(1, tm.AMD_SVM, digits=2**32)

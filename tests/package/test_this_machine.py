@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tscmath import InvalidInput
-from tscmath.counter.this_machine import (
+from tsccourse.this_machine import (
     TSC_FLAG_MEANINGS,
     parse_cpu_flags,
     parse_cpu_mhz,
@@ -14,6 +13,7 @@ from tscmath.counter.this_machine import (
     read_host_info,
     tsc_flags,
 )
+from tscmath import InvalidInput
 
 EPYC_GUEST = """processor\t: 0
 vendor_id\t: AuthenticAMD

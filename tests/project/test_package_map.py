@@ -17,6 +17,7 @@ import pytest
 from ..conftest import ROOT
 
 PACKAGE = ROOT / "tscmath"
+COURSE = ROOT / "tsccourse"
 
 
 def members(package: Path) -> list[str]:
@@ -37,7 +38,12 @@ def map_of(package: Path) -> str:
     return ast.get_docstring(ast.parse((package / "__init__.py").read_text("utf-8"))) or ""
 
 
-PACKAGES = [PACKAGE, *(p for p in sorted(PACKAGE.iterdir()) if (p / "__init__.py").exists())]
+def package_and_subpackages(top: Path) -> list[Path]:
+    """``top`` and its subpackages, each with an ``__init__`` that maps it."""
+    return [top, *(p for p in sorted(top.iterdir()) if (p / "__init__.py").exists())]
+
+
+PACKAGES = package_and_subpackages(PACKAGE) + package_and_subpackages(COURSE)
 
 
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
@@ -56,7 +62,8 @@ def test_the_map_names_no_module_that_is_gone(package):
 
 
 def test_the_top_level_map_names_every_subpackage():
-    subpackages = [p.name for p in PACKAGES[1:]]
-    assert subpackages, "no subpackages found"
-    doc = map_of(PACKAGE)
-    assert all(f"``{name}``" in doc for name in subpackages)
+    for top in (PACKAGE, COURSE):
+        subpackages = [p.name for p in package_and_subpackages(top)[1:]]
+        assert subpackages, f"no subpackages found in {top.name}"
+        doc = map_of(top)
+        assert all(f"``{name}``" in doc for name in subpackages)

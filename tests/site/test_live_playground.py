@@ -19,10 +19,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import tscmath as tm
-from tscmath.playground.calculator import calc_text, calculate
-from tscmath.playground.render import frame_parts
-from tscmath.playground.session import Session
-from tscmath.playground.settings import Settings
+from tsccourse.playground.calculator import calc_text, calculate
+from tsccourse.playground.render import frame_parts
+from tsccourse.playground.session import Session
+from tsccourse.playground.settings import Settings
 
 from ..conftest import BROWSER_ARGS
 from .test_site import Visit, collection_site, npm_or_assets, serve  # noqa: F401

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
-from tscmath.exercises.core import SOLUTION_TAG
+from tsccourse.exercises.core import SOLUTION_TAG
 
 from ..conftest import BROWSER_ARGS, ROOT, notebook_paths
 

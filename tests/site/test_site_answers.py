@@ -16,8 +16,8 @@ import shutil
 
 import pytest
 
-from tscmath.exercises import exercises
-from tscmath.exercises.answers import answer_values, find_written, written_forms
+from tsccourse.exercises import exercises
+from tsccourse.exercises.answers import answer_values, find_written, written_forms
 
 from ..conftest import ROOT
 

@@ -4,6 +4,5 @@
 ``vcpu_tsc``        one vCPU's TSC as KVM keeps it: offset, ``IA32_TSC_ADJUST``, TSC writes
 ``calibration``     measuring the TSC rate against the PIT or HPET, and the error of it
 ``clocksource``     ticks to nanoseconds with ``mult``/``shift``, as a Linux clocksource does
-``this_machine``    what the running kernel reports about its own TSC (``/proc``, ``/sys``)
 ==================  =====================================================================
 """

@@ -4,7 +4,5 @@
 ``pvclock``         kvmclock: ``pvclock_vcpu_time_info``, its scale and its seqlock
 ``hyperv``          the Hyper-V reference TSC page (0.64 multiplier, 100 ns units)
 ``guest_os``        what a guest OS does with a jump or a drift (NTP, the watchdog)
-``kvm_live``        your machine's ``/dev/kvm``: a tiny real guest and the page KVM writes
-``kvm_checks``      a live or recorded KVM run, checked against ``pvclock`` and tscmath
 ==================  =====================================================================
 """

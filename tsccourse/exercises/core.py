@@ -17,7 +17,7 @@ is wrong and where to look, never the expected value (a test searches them for i
 
 Examples
 --------
->>> from tscmath.exercises.core import read_int
+>>> from tsccourse.exercises.core import read_int
 >>> read_int("0xCCCC_CCCC", "the multiplier", allow_hex=True)
 3435973836
 >>> import numpy as np
@@ -38,7 +38,8 @@ from fractions import Fraction
 from numbers import Integral, Real
 from typing import Any
 
-from ..errors import U64_MAX
+from tscmath.errors import U64_MAX
+
 from .deadline import ExitAttempt, TimeLimitExceeded, call_with_time_limit, format_seconds
 
 __all__ = [

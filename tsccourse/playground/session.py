@@ -1,7 +1,7 @@
 """The playground's state machine: settings, migrations done, frame, view and message.
 
 :class:`Session` is what both apps drive: the JupyterLab app (:mod:`.app`) copies widget
-values into :class:`~tscmath.playground.settings.Settings` and calls it; the static site's
+values into :class:`~tsccourse.playground.settings.Settings` and calls it; the static site's
 page calls the same methods through :mod:`.web` in Pyodide. So everything the apps do can
 be tested without a browser.
 
@@ -27,7 +27,8 @@ equal, or pick a format that scales.
 
 from __future__ import annotations
 
-from ..errors import InvalidInput, TscMathError, check_int
+from tscmath.errors import InvalidInput, TscMathError, check_int
+
 from .model import View, check_hops, simulate
 from .refusals import explain_refusal, migrate_refusal
 from .settings import HOST_NAMES, MAX_HOPS, N_SAMPLES, Settings, scenario_from

@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ..conversions import MAX_HZ
-from ..errors import InvalidInput, check_bool, check_hz, check_instance, check_str
+from tscmath.conversions import MAX_HZ
+from tscmath.errors import InvalidInput, check_bool, check_hz, check_instance, check_str
 
 __all__ = [
     "TSC_FLAG_MEANINGS",

@@ -1,13 +1,13 @@
 """Checkers of the "Exercises" sections at the end of chapters 01-08.
 
 Ids are ``"<chapter>.<n>"`` (``"04.1"``); names say what is asked. Each exercise's numbers
-live in one :class:`~tscmath.exercises.core.Givens` object (``check.givens("04.1")``). Every
+live in one :class:`~tsccourse.exercises.core.Givens` object (``check.givens("04.1")``). Every
 expected value is computed from :mod:`tscmath` (the core, or the chapter's model) and every
 typical wrong answer from the mistaken formula its message names.
 
 Examples
 --------
->>> from tscmath.exercises import check
+>>> from tsccourse.exercises import check
 >>> check.rdtsc_halves(0x2_8000_0000).passed
 True
 >>> print(check.rdtsc_halves(0x8000_0000_0000_0002).message)  # doctest: +ELLIPSIS

@@ -3,8 +3,8 @@
 :func:`recording_html` animates one migration A -> B under two strategies side by side (by
 default the full propolis/bhyve protocol and one that ignores the blackout): hosts A and B
 and the two guests, with true time above them, drawn with the live app's own clock faces
-(:func:`~tscmath.playground._clockface.clock_svg`, text at least 11 px) from the same exact
-model run (:func:`~tscmath.playground.session.evaluate`). The frames are plain SVG, shown
+(:func:`~tsccourse.playground._clockface.clock_svg`, text at least 11 px) from the same exact
+model run (:func:`~tsccourse.playground.session.evaluate`). The frames are plain SVG, shown
 one after the other by a CSS animation: no script, no WebAssembly, no network; hovering
 pauses it. Standard library only.
 
@@ -24,9 +24,10 @@ from __future__ import annotations
 from dataclasses import replace
 from html import escape
 
-from ..errors import InvalidInput, check_int
-from ..migration.strategies import Strategy
-from ..plotting import COLORS, LINESTYLES
+from tscmath.errors import InvalidInput, check_int
+from tscmath.migration.strategies import Strategy
+from tscmath.plotting import COLORS, LINESTYLES
+
 from ._clockface import clock_row_html, clock_svg, format_signed_ns
 from ._errorplot import error_unit
 from .model import COLOR_GUEST, HOST_COLORS, REL_NS, TIMES_NS, View
@@ -181,7 +182,7 @@ def error_figure(
     """
     import matplotlib.pyplot as plt
 
-    from ..plotting import new_figure
+    from tscmath.plotting import new_figure
 
     settings = settings or Settings()
     views = [_view(settings, s, migrate_frame) for s in strategies]

@@ -1,7 +1,7 @@
 """Every exercise's expected answer, and the ways it can be written down: for leak tests.
 
 Each checker knows its expected answer and the values that would give it away
-(:attr:`~tscmath.exercises.core.Exercise.answer_values`); this module collects them for every
+(:attr:`~tsccourse.exercises.core.Exercise.answer_values`); this module collects them for every
 exercise so that tests can search the site and the student edition for them, written in any
 of the ways a number is written (``625_000_002``, ``625,000,002``, ``0x2540_be42``, signed or
 as a u64). A test (``tests/exercises/test_answers.py``) proves that every expected answer

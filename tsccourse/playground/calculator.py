@@ -14,7 +14,7 @@ really gets (:func:`tscmath.effective_hz`) and its drift per day
 
 It runs in JupyterLab (:class:`Calculator`, ipywidgets) and, live, on the static site
 (:func:`calculator_page_html` and :func:`calculate_json`, in Pyodide). Standard library
-only; the widget lives with the playground's in :mod:`tscmath.playground.app`.
+only; the widget lives with the playground's in :mod:`tsccourse.playground.app`.
 
 Examples
 --------
@@ -36,11 +36,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from html import escape
 
-from ..conversions import SECONDS_PER_DAY
-from ..errors import InvalidInput, TscMathError, check_hz, check_u64
-from ..formats import AMD_SVM, INTEL_VMX, FixedPointFormat
-from ..offsets import offset_for, to_signed
-from ..scaling import drift_ticks_per_second, effective_hz, multiplier
+from tscmath.conversions import SECONDS_PER_DAY
+from tscmath.errors import InvalidInput, TscMathError, check_hz, check_u64
+from tscmath.formats import AMD_SVM, INTEL_VMX, FixedPointFormat
+from tscmath.offsets import offset_for, to_signed
+from tscmath.scaling import drift_ticks_per_second, effective_hz, multiplier
+
 from .render import message_html, ratio_text
 
 __all__ = [

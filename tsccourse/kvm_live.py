@@ -69,7 +69,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import U64_MAX, InvalidInput, check_int, check_u64
+from tscmath.errors import U64_MAX, InvalidInput, check_int, check_u64
+from tscmath.guest_view.pvclock import PvclockTimeInfo
+
 from .kvm_checks import (
     GuestRun,
     KvmClockData,
@@ -77,7 +79,6 @@ from .kvm_checks import (
     TscKhzAttempt,
     load_recorded_session,
 )
-from .pvclock import PvclockTimeInfo
 
 __all__ = [
     "KVM_DEVICE",
@@ -594,7 +595,7 @@ def decode_exit(run_area: bytes | bytearray | mmap.mmap) -> tuple[int, int]:
     >>> decode_exit(area)
     Traceback (most recent call last):
     ...
-    tscmath.guest_view.kvm_live.KvmUnexpectedExit: [Errno 5] unexpected KVM_EXIT_SHUTDOWN (8)
+    tsccourse.kvm_live.KvmUnexpectedExit: [Errno 5] unexpected KVM_EXIT_SHUTDOWN (8)
     """
     (reason,) = KVM_RUN_EXIT_REASON.unpack_from(run_area, 8)
     name = EXIT_REASONS.get(reason, "unknown exit")

@@ -3,14 +3,14 @@
 The live-migration recipe is propolis's and bhyve's (chapter 06): the blackout is
 measured across hosts on the wall clocks, converted to guest ticks with a 128-bit product,
 added to the exported guest TSC, and the destination computes a new multiplier and offset.
-Each exercise's numbers live in one :class:`~tscmath.exercises.core.Givens` object here; the
+Each exercise's numbers live in one :class:`~tsccourse.exercises.core.Givens` object here; the
 notebook's setup cells read them with ``check.givens(id)``. Exercise 10.7 looks at the local leg
 of bhyve's ``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``), which counts it in
 destination-host ticks.
 
 Examples
 --------
->>> from tscmath.exercises import check
+>>> from tsccourse.exercises import check
 >>> check.tsc_delta(625_000_002).passed
 True
 """

@@ -22,8 +22,8 @@ import re
 from collections.abc import Sequence
 from html import escape  # escapes quotes too: safe in attributes and text
 
-from ..conversions import NS_PER_S
-from ..errors import InvalidInput
+from tscmath.conversions import NS_PER_S
+from tscmath.errors import InvalidInput
 
 __all__ = [
     "CLOCK_WIDTH",

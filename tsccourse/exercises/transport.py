@@ -254,7 +254,7 @@ def safe_sympy(text: str) -> Any:
     >>> safe_sympy("__import__('os').getcwd()")
     Traceback (most recent call last):
     ...
-    tscmath.exercises.transport.UnsafeData: not a plain SymPy expression: Call
+    tsccourse.exercises.transport.UnsafeData: not a plain SymPy expression: Call
     """
     if len(text) > MAX_TEXT:
         raise UnsafeData("SymPy expression too long")
@@ -303,7 +303,7 @@ def rebuild_function(data: dict) -> Any:
     """Execute a submitted function's source in a fresh namespace; return the function.
 
     Only call this in a process that may be killed and whose results are checked again
-    (see :mod:`tscmath.exercises.sandbox`): the source is the student's code.
+    (see :mod:`tsccourse.exercises.sandbox`): the source is the student's code.
     """
     namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "__submission__"}
 

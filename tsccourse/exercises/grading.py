@@ -10,15 +10,15 @@ For each submission the grader
 3. **runs** its code cells in a fresh kernel (one per notebook, ``--timeout`` per cell, a
    stuck cell is interrupted; the whole notebook is stopped after ``--notebook-timeout``),
    with every check cell (found by cell id, else by the exercise it checks) replaced by a cell
-   that only sends the answer's value as data (:mod:`tscmath.exercises.transport`);
+   that only sends the answer's value as data (:mod:`tsccourse.exercises.transport`);
 4. **checks** each answer here, in the grader's process, from that data alone, each check in a
-   child process with a time limit (:mod:`tscmath.exercises.sandbox`). Nothing the
+   child process with a time limit (:mod:`tsccourse.exercises.sandbox`). Nothing the
    submission printed, displayed or redefined (``check``, ``Result``, a ``__repr__``) counts. An
    exercise whose check cell is gone, or whose answer is not defined, is "not answered".
 
 Command line::
 
-    python -m tscmath.exercises.grading submissions/*.ipynb [--source notebooks]
+    python -m tsccourse.exercises.grading submissions/*.ipynb [--source notebooks]
         [--csv grades.csv] [-j 2] [--timeout 60] [--notebook-timeout 600]
 
 prints one block per submission and a summary, writes a CSV (one row per student, one
@@ -90,7 +90,7 @@ class Graded:
 
     @classmethod
     def of(cls, result: Result) -> Graded:
-        """From a checker's :class:`~tscmath.exercises.core.Result`."""
+        """From a checker's :class:`~tsccourse.exercises.core.Result`."""
         return cls(result.exercise, result.status, result.message)
 
 
@@ -304,7 +304,7 @@ def _rank(item: tuple) -> tuple:
 
 def _capture_source(spot: Spot) -> str:
     return (
-        "__import__('tscmath.exercises.transport', fromlist=['capture']).capture("
+        "__import__('tsccourse.exercises.transport', fromlist=['capture']).capture("
         f"{spot.exercise!r}, lambda: ({spot.expression}))"
     )
 
@@ -501,7 +501,7 @@ def _grade_in_worker(path: Path, student: str, args: argparse.Namespace) -> Repo
         command = [
             sys.executable,
             "-m",
-            "tscmath.exercises.grading",
+            "tsccourse.exercises.grading",
             str(path),
             "--source",
             str(args.source),
@@ -618,7 +618,7 @@ def summary(reports: list[Report], *, verbose: bool = True) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tscmath.exercises.grading",
+        prog="python -m tsccourse.exercises.grading",
         description="Grade student notebooks with the exercise checkers.",
     )
     parser.add_argument("submissions", nargs="+", type=Path)

@@ -2,11 +2,11 @@
 
 One call per exercise, by name or by id::
 
-    from tscmath.exercises import check
+    from tsccourse.exercises import check
     check.multiplier_by_hand(answer)      # by name (tab completion lists them)
     check("09.2", answer)                 # by id, as printed above each exercise
 
-A call returns a :class:`~tscmath.exercises.core.Result` (``.passed``, ``.message``,
+A call returns a :class:`~tsccourse.exercises.core.Result` (``.passed``, ``.message``,
 ``.answered``), shown in a notebook as a coloured box. It says what is right or, for the
 typical mistakes, what is wrong and where in the chapters to look, never the expected value.
 Checkers never raise and never hang: the stub ``...`` of the student edition gives "not
@@ -37,7 +37,7 @@ The modules:
 
 Examples
 --------
->>> from tscmath.exercises import check
+>>> from tsccourse.exercises import check
 >>> check("09.2", "0xCCCC_CCCC").passed
 True
 >>> check.multiplier_by_hand(...).status

@@ -4,8 +4,8 @@ Both apps show exactly these strings: the JupyterLab app puts them into ipywidge
 widgets, the static site's page (run by Pyodide) into its ``<div>`` s. :func:`screen`
 renders everything after a recompute; :func:`frame_parts` only the clocks and plot (the
 animation's per-frame path). Every number printed is an exact integer; floats appear only
-in drawing coordinates (:mod:`~tscmath.playground._clockface`,
-:mod:`~tscmath.playground._errorplot`).
+in drawing coordinates (:mod:`~tsccourse.playground._clockface`,
+:mod:`~tsccourse.playground._errorplot`).
 
 Standard library only (runs in the reader's browser too).
 
@@ -24,12 +24,13 @@ from __future__ import annotations
 from fractions import Fraction
 from html import escape
 
-from ..conversions import NS_PER_S
-from ..errors import check_int
-from ..formats import FixedPointFormat
-from ..migration.strategies import Strategy
-from ..offsets import to_signed
-from ..scaling import check_format, check_multiplier
+from tscmath.conversions import NS_PER_S
+from tscmath.errors import check_int
+from tscmath.formats import FixedPointFormat
+from tscmath.migration.strategies import Strategy
+from tscmath.offsets import to_signed
+from tscmath.scaling import check_format, check_multiplier
+
 from ._clockface import clock_row_html, clock_svg, format_duration_ns, format_signed_ns
 from ._errorplot import error_plot_svg
 from .model import COLOR_GUEST, COLOR_TRUE, HOST_COLORS, REL_NS, TIMES_NS, View

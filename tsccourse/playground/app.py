@@ -9,11 +9,11 @@ each with its exact integer readout; a plot shows the guest's clock error with e
 migration marked; a readout lists the programmed multiplier (hex and ratio) and offset.
 
 Everything computed lives in the standard-library modules beside this one (no widgets): the
-controls are laid out from :data:`~tscmath.playground.settings.CONTROLS`, this module copies
-widget values into :class:`~tscmath.playground.settings.Settings`, calls
-:class:`~tscmath.playground.session.Session` and shows the strings
-:func:`~tscmath.playground.render.screen` returns. The static site's page does the same in
-the reader's browser (:mod:`tscmath.playground.web`). An invalid combination shows a message
+controls are laid out from :data:`~tsccourse.playground.settings.CONTROLS`, this module copies
+widget values into :class:`~tsccourse.playground.settings.Settings`, calls
+:class:`~tsccourse.playground.session.Session` and shows the strings
+:func:`~tsccourse.playground.render.screen` returns. The static site's page does the same in
+the reader's browser (:mod:`tsccourse.playground.web`). An invalid combination shows a message
 in the app, never a traceback.
 
 On a page without a kernel (the static site) the widget cannot recompute: its display
@@ -115,7 +115,7 @@ class Playground(widgets.VBox):
     Parameters
     ----------
     settings : Settings, optional
-        Initial settings (default: :class:`~tscmath.playground.settings.Settings`).
+        Initial settings (default: :class:`~tsccourse.playground.settings.Settings`).
     frame : int, optional
         Initial animation frame (100 ms each; default 10 s after the guest's boot).
 
@@ -343,7 +343,7 @@ class Playground(widgets.VBox):
 
 
 class Calculator(widgets.VBox):
-    """The TSC calculator as a widget (JupyterLab); see :mod:`tscmath.playground.calculator`.
+    """The TSC calculator as a widget (JupyterLab); see :mod:`tsccourse.playground.calculator`.
 
     Its display offers the static site's live calculator as ``text/html`` too, like
     :class:`Playground`.

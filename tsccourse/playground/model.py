@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, check_int
-from ..formats import FixedPointFormat
-from ..migration.strategies import MigrationOutcome, migrate
-from ..migration.vm import Vm, boot_guest
-from ..plotting import COLORS
+from tscmath.conversions import NS_PER_S
+from tscmath.errors import U64_MAX, InvalidInput, check_int
+from tscmath.formats import FixedPointFormat
+from tscmath.migration.strategies import MigrationOutcome, migrate
+from tscmath.migration.vm import Vm, boot_guest
+from tscmath.plotting import COLORS
+
 from ._errorplot import Marker
 from .settings import GUEST_BOOT_NS, HOST_NAMES, MAX_HOPS, N_SAMPLES, SAMPLE_NS, Scenario
 

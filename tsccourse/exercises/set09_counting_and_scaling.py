@@ -1,13 +1,13 @@
 """Checkers of notebook 09, "Exercises: counting and scaling" (topics of chapters 01-05).
 
-Each exercise's numbers live in one :class:`~tscmath.exercises.core.Givens` object here; the
+Each exercise's numbers live in one :class:`~tsccourse.exercises.core.Givens` object here; the
 notebook's setup cells read them with ``check.givens(id)``. Every expected value is computed
 from :mod:`tscmath`, every typical wrong answer from the mistaken formula it comes from, so
 the feedback can say what went wrong and where to look, without giving the answer.
 
 Examples
 --------
->>> from tscmath.exercises import check
+>>> from tsccourse.exercises import check
 >>> check.ns_from_ticks(2_999_999_999).passed
 True
 >>> print(check.ns_from_ticks(2_000_000_000).message)  # doctest: +ELLIPSIS

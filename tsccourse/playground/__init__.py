@@ -17,8 +17,8 @@ JupyterLab (ipywidgets) and the static site (Pyodide in the reader's browser, no
 ``_errorplot``      the clock-error plot as an SVG string (private)
 ==================  =====================================================================
 
-``from tscmath.playground import Playground`` is all a chapter needs; the app, and with it
-ipywidgets, is loaded on first use. ``import tscmath.playground`` imports nothing else.
+``from tsccourse.playground import Playground`` is all a chapter needs; the app, and with it
+ipywidgets, is loaded on first use. ``import tsccourse.playground`` imports nothing else.
 """
 
 from __future__ import annotations
@@ -53,4 +53,4 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(f".{module}", __name__), attr)
         globals()[name] = value
         return value
-    raise AttributeError(f"module 'tscmath.playground' has no attribute {name!r}")
+    raise AttributeError(f"module 'tsccourse.playground' has no attribute {name!r}")

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from ..errors import check_int
+from tscmath.errors import check_int
 
 __all__ = ["Marker", "ERROR_UNITS", "error_unit", "nice_ticks", "minmax_decimate", "error_plot_svg"]
 

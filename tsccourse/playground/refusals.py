@@ -1,7 +1,7 @@
 """Why the playground cannot do what the reader asked, said with the controls' words.
 
 The model's messages name its parameters (``guest_hz``) in Hz; the reader set kHz in
-controls labelled "Guest TSC (kHz)" and so on (:data:`~tscmath.playground.settings.LABELS`).
+controls labelled "Guest TSC (kHz)" and so on (:data:`~tsccourse.playground.settings.LABELS`).
 These functions find the step the model refuses and say why with the values the reader
 typed: a host that cannot scale, bhyve's limits (500 MHz, 15x), a ratio the format cannot
 hold, a blackout too long for the migrations done, or a **Migrate** that cannot happen now.
@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..errors import InvalidInput, RatioOutOfRange, TscMathError, check_int
-from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ
+from tscmath.errors import InvalidInput, RatioOutOfRange, TscMathError, check_int
+from tscmath.limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ
+
 from ._clockface import format_duration_ns
 from .model import REL_NS, View, check_frame, run_steps
 from .settings import (

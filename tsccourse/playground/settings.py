@@ -1,8 +1,8 @@
 """What the reader sets, in one list: the controls, their ranges and units, and validation.
 
 :data:`CONTROLS` is the single description of the playground's controls (label, kind,
-range, unit, choices, group). The JupyterLab app (:mod:`tscmath.playground.app`, ipywidgets)
-and the static site's page (:mod:`tscmath.playground.web`, plain HTML run by Pyodide) both
+range, unit, choices, group). The JupyterLab app (:mod:`tsccourse.playground.app`, ipywidgets)
+and the static site's page (:mod:`tsccourse.playground.web`, plain HTML run by Pyodide) both
 lay out their controls from it, and every refusal message names a setting by its label.
 
 The scenario: a guest boots on host A at true time :data:`GUEST_BOOT_NS` (2026-11-27
@@ -29,11 +29,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
-from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, check_int
-from ..formats import AMD_SVM, INTEL_VMX, FixedPointFormat
-from ..migration.hosts import Host
-from ..migration.strategies import Strategy
+from tscmath.conversions import NS_PER_S
+from tscmath.errors import U64_MAX, InvalidInput, check_int
+from tscmath.formats import AMD_SVM, INTEL_VMX, FixedPointFormat
+from tscmath.migration.hosts import Host
+from tscmath.migration.strategies import Strategy
 
 __all__ = [
     "GUEST_BOOT_NS",

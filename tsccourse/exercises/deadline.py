@@ -1,7 +1,7 @@
 """Run untrusted code (a student's function, a parse of a student's string) with a time limit.
 
 A checker must answer, never hang: a function with an endless loop, or a SymPy parse of
-``9**9**9**9``, gets a wrong :class:`~tscmath.exercises.core.Result` saying it did not finish,
+``9**9**9**9``, gets a wrong :class:`~tsccourse.exercises.core.Result` saying it did not finish,
 not a kernel that spins forever. :func:`call_with_time_limit` calls a function and raises
 :class:`TimeLimitExceeded` inside it once ``seconds`` have passed.
 

@@ -1,8 +1,8 @@
 """What a run of a real KVM guest recorded, and the checks that hold it against :mod:`tscmath`.
 
-:mod:`tscmath.guest_view.kvm_live` runs a tiny guest on the machine's own ``/dev/kvm`` and
+:mod:`tsccourse.kvm_live` runs a tiny guest on the machine's own ``/dev/kvm`` and
 returns a :class:`KvmSession`; :func:`load_recorded_session` returns the one recorded on this
-project's machines (``tscmath/guest_view/data/kvm_run.json``, written by
+project's machines (``tsccourse/data/kvm_run.json``, written by
 ``tools/record_kvm_run.py``), for readers
 without ``/dev/kvm``. Both go through the same pure checks here, so a reader on macOS checks
 the recorded run with the very code that checks a live one.
@@ -40,7 +40,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import (
+from tscmath.errors import (
     U64_MAX,
     InvalidInput,
     check_fields,
@@ -50,16 +50,16 @@ from ..errors import (
     check_str,
     check_u64,
 )
-from ..formats import AMD_SVM, INTEL_VMX
-from ..offsets import guest_tsc
-from ..scaling import multiplier, scale
-from .pvclock import (
+from tscmath.formats import AMD_SVM, INTEL_VMX
+from tscmath.guest_view.pvclock import (
     PVCLOCK_TSC_STABLE_BIT,
     PvclockTimeInfo,
     kvm_get_time_scale,
     pvclock_read_ns,
     pvclock_tsc_khz,
 )
+from tscmath.offsets import guest_tsc
+from tscmath.scaling import multiplier, scale
 
 __all__ = [
     "KVM_CLOCK_TSC_STABLE",
@@ -102,7 +102,7 @@ KVM_CLOCK_HOST_TSC = 1 << 3
 """``kvm_clock_data.flags``: ``host_tsc`` holds the host TSC ``clock`` was computed at (5.16+)."""
 
 RECORDED_SESSION = "kvm_run.json"
-"""File name, in ``tscmath/guest_view/data/``, of the run recorded on this project's machines."""
+"""File name, in ``tsccourse/data/``, of the run recorded on this project's machines."""
 
 ONE_X = 1 << 32
 """Ratio 1.0 in the 8.32 format: a guest whose TSC is not scaled (``guest = host + offset``)."""
@@ -591,7 +591,7 @@ def higher_rate_page_khz(session: KvmSession) -> int | None:
 
 
 def session_to_json(session: KvmSession) -> str:
-    """The session as JSON text (exact integers), as ``tscmath/guest_view/data/kvm_run.json``."""
+    """The session as JSON text (exact integers), as ``tsccourse/data/kvm_run.json``."""
     return json.dumps(asdict(_check_session(session)), indent=1, sort_keys=False) + "\n"
 
 
@@ -640,7 +640,7 @@ def session_from_json(text: str) -> KvmSession:
 def load_recorded_session(path: str | Path | None = None) -> KvmSession:
     """The run recorded on this project's machines, or the session stored at ``path``."""
     if path is None:
-        text = resources.files("tscmath.guest_view").joinpath("data", RECORDED_SESSION).read_text()
+        text = resources.files("tsccourse").joinpath("data", RECORDED_SESSION).read_text()
     else:
         check_instance("path", path, (str, Path), "a str or Path")
         try:

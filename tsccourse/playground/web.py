@@ -2,9 +2,9 @@
 
 The site has no kernel. Its chapter 07 page shows :func:`playground_page_html`: the same
 controls as the JupyterLab app, laid out from the same list
-(:data:`~tscmath.playground.settings.CONTROLS`) as plain ``<input>``, ``<select>`` and
+(:data:`~tsccourse.playground.settings.CONTROLS`) as plain ``<input>``, ``<select>`` and
 buttons, disabled until Python is ready, and the app's first picture (the strings
-:func:`~tscmath.playground.render.screen` returns). The site's script
+:func:`~tsccourse.playground.render.screen` returns). The site's script
 (``site/live/playground.js``) loads Pyodide from the site itself, unpacks the ``tscmath``
 wheel the site build made, and drives a :class:`WebApp`: each control calls one of its
 methods with the form's values and gets back, as JSON, the HTML strings to show. No second
@@ -34,7 +34,8 @@ from __future__ import annotations
 import json
 from html import escape
 
-from ..errors import TscMathError
+from tscmath.errors import TscMathError
+
 from .render import INTERNAL_ERROR_PREFIX, frame_parts, message_html, screen
 from .session import Session
 from .settings import (
@@ -187,7 +188,7 @@ class WebApp:
     Every method returns a JSON object with the parts to redraw (``message``, ``note``,
     ``readout``, ``clocks``, ``plot``; the per-frame path only ``clocks`` and ``plot``),
     plus ``frame``, ``time``, ``hops`` and ``next_host``. An unexpected exception (a bug)
-    becomes a message starting with :data:`~tscmath.playground.render.INTERNAL_ERROR_PREFIX`,
+    becomes a message starting with :data:`~tsccourse.playground.render.INTERNAL_ERROR_PREFIX`,
     never a traceback on the page.
     """
 

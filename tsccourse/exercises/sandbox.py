@@ -1,6 +1,6 @@
 """Run a checker on a submitted answer in a child process that can be killed: for the grader.
 
-A value answer (rebuilt as plain data by :mod:`tscmath.exercises.transport`) is checked in a
+A value answer (rebuilt as plain data by :mod:`tsccourse.exercises.transport`) is checked in a
 forked child with a hard time limit: SymPy or a huge number cannot hang the grader.
 
 A coding answer is the student's code, and code can lie: its body could replace the
