@@ -34,9 +34,10 @@ project = "Virtualizing Time"
 author = "Virtualizing Time contributors"
 copyright = "2026, Virtualizing Time contributors, MIT licence (LICENSE)"  # noqa: A001 (Sphinx name)
 
-# sources_ext (this folder) ends every notebook page with its linked "Sources" list.
+# sources_ext (this folder) ends every notebook page with its linked "Sources" list;
+# exercises_ext puts an editor with Check, Hint and Reset under every exercise.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-extensions = ["myst_nb", "sphinx_togglebutton", "sources_ext"]
+extensions = ["myst_nb", "sphinx_togglebutton", "sources_ext", "exercises_ext"]
 root_doc = "index"
 exclude_patterns = ["**.ipynb_checkpoints", "**/__pycache__"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
