@@ -185,13 +185,13 @@ def exercise_specs(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
 
 
 INSTRUCTIONS = (
-    '<div class="tsc-ex-where" role="note"><p><b>Doing the exercises.</b> '
-    "<b>On this site:</b> write your answer in the editor under each question and press "
+    '<div class="tsc-ex-where" role="note"><p><b>On this site</b> you need no JupyterLab: '
+    "write your answer in the editor under each question and press "
     "<b>Check</b>: your code and the same checker as in JupyterLab run in your browser "
     "(Python in WebAssembly, nothing is sent anywhere). <b>Hint</b> gives one hint more each "
     "time, <b>Reset</b> puts the starting code back. Your work stays in this browser; "
     "<b>Download my work</b> saves this chapter as a notebook with your answers, for your "
-    "instructor's grader or for JupyterLab. <b>In JupyterLab</b> (<code>make student-lab</code>): "
+    "instructor's grader or for JupyterLab. <b>In JupyterLab</b> (<code>make student-lab</code>), "
     "write the answer in the cell under each question, run it, then run the check cell below "
     "it.</p></div>"
 )
@@ -253,7 +253,14 @@ def _insert_exercises(app, doctree, docname: str) -> None:
     if not specs:
         return
     by_index = {spec["cell_index"]: spec for spec in specs}
+    # The site's instructions go right after the notebook's own (written for JupyterLab).
     first = True
+    for paragraph in doctree.findall(nodes.paragraph):
+        if "run the check cell" in paragraph.astext():
+            raw = nodes.raw("", INSTRUCTIONS, format="html")
+            paragraph.parent.insert(paragraph.parent.index(paragraph) + 1, raw)
+            first = False
+            break
     for node in list(doctree.findall(nodes.container)):
         spec = (
             by_index.get(node.get("cell_index")) if node.get("nb_element") == "cell_code" else None

@@ -229,10 +229,18 @@ def hint(exercise: str, level: int) -> dict:
     return {"level": chosen, "levels": levels, "html": shown._repr_html_()}
 
 
-def warm_up() -> str:
-    """Import what a check needs (the checkers), so the first Check is quick."""
+def warm_up(packages: list[str] | tuple[str, ...] = ()) -> str:
+    """Import what a check needs (the checkers, and ``packages``), so the first Check is quick.
+
+    ``packages`` are import names the page unpacked first (``["sympy"]``), imported here in
+    advance: SymPy's first import takes seconds in the browser.
+    """
+    import importlib
+
     import tsccourse.exercises  # noqa: F401
 
+    for name in packages:
+        importlib.import_module(str(name))
     return "ok"
 
 

@@ -9,7 +9,10 @@
 // ended and a new one started (live.js); the page never waits on Python.
 (() => {
   "use strict";
-  const CHECK_LIMIT_MS = 12000; // the checker's own limit is 5 s per call: this is the backstop
+  // The checker's own limit is 5 s per call of the reader's code; these are the backstops.
+  // SymPy's checks (and its first import) take seconds in the browser, more on a busy machine.
+  const CHECK_LIMIT_MS = 12000;
+  const SYMPY_CHECK_LIMIT_MS = 60000;
   const PREFIX = "tsc-exercise:";
   const liveURL = new URL("./", document.currentScript.src);
 
@@ -47,6 +50,7 @@
     const hintButton = q('[data-action="hint"]');
     const textarea = q(".tsc-ex-code");
     const saved = load(id);
+    const limitMs = spec.packages.length ? SYMPY_CHECK_LIMIT_MS : CHECK_LIMIT_MS;
     const start = typeof saved.code === "string" ? saved.code : spec.stub;
     let editor;
     if (window.tscEditor) {
@@ -94,7 +98,7 @@
           await live.packages(spec.packages);
         }
         const args = { exercise: id, imports: spec.imports, context: spec.context, check: spec.check };
-        const reply = JSON.parse(await live.call("check", [args, code], { timeoutMs: CHECK_LIMIT_MS }));
+        const reply = JSON.parse(await live.call("check", [args, code], { timeoutMs: limitMs }));
         let shown = reply.html;
         if (reply.output) shown = `<pre class="tsc-ex-out">${escapeHTML(reply.output)}</pre>` + shown;
         if (reply.value) shown = `<pre class="tsc-ex-out">Out: ${escapeHTML(reply.value)}</pre>` + shown;
@@ -103,7 +107,7 @@
       } catch (err) {
         if (err.name === "TimeLimit") {
           result.innerHTML = box("limit", "&#9201; Time limit",
-            `Your code did not finish within ${CHECK_LIMIT_MS / 1000} s, so it was stopped and `
+            `Your code did not finish within ${limitMs / 1000} s, so it was stopped and `
             + "Python was restarted (your code is kept). Look for a loop that never ends.");
           result.dataset.status = "time limit";
         } else if (err.name === "Restarted") {
@@ -130,6 +134,17 @@
     });
     q('[data-action="download"]').addEventListener("click", () => downloadWork(root.dataset.doc));
 
+    if (spec.packages.length && "IntersectionObserver" in window) {
+      // SymPy is unpacked and imported in advance once its exercise comes into view.
+      const seen = new IntersectionObserver((entries) => {
+        if (!entries.some((e) => e.isIntersecting)) return;
+        seen.disconnect();
+        live.packages(spec.packages)
+          .then(() => live.call("warm_up", [spec.packages], { timeoutMs: SYMPY_CHECK_LIMIT_MS }))
+          .catch(() => {});
+      });
+      seen.observe(root);
+    }
     live.ready.then(async () => {
       checkButton.disabled = false;
       hintButton.disabled = false;

@@ -48,7 +48,7 @@ async function forgetOldVersions(version) {
   try {
     const cache = await caches.open(CACHE);
     for (const request of await cache.keys()) {
-      if (!request.url.endsWith(`?v=${version}`)) await cache.delete(request);
+      if (!new URL(request.url).search.startsWith(`?v=${version}`)) await cache.delete(request);
     }
   } catch (err) {
     // no Cache Storage: nothing kept, nothing to forget
@@ -58,6 +58,25 @@ async function forgetOldVersions(version) {
 async function gunzip(bytes) {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// The snapshot is served gzip-compressed (6 MB instead of 31 MB); this browser keeps it
+// unpacked in Cache Storage, so a reload skips both the download and the unzipping.
+async function snapshotBytes(url, key) {
+  const rawKey = `${key}&unpacked`;
+  let cache = null;
+  try {
+    cache = await caches.open(CACHE);
+    const hit = await cache.match(rawKey);
+    if (hit) return new Uint8Array(await hit.arrayBuffer());
+  } catch (err) {
+    cache = null;
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const bytes = await gunzip(new Uint8Array(await response.arrayBuffer()));
+  if (cache) cache.put(rawKey, new Response(bytes.slice())).catch(() => {});
+  return bytes;
 }
 
 async function start({ pyodideURL, live }) {
@@ -71,7 +90,7 @@ async function start({ pyodideURL, live }) {
   const wheel = cachedBytes(url(manifest.wheel), key(manifest.wheel));
   // The snapshot is fetched and unpacked while the interpreter is fetched and compiled.
   const snapshot = manifest.snapshot && typeof DecompressionStream === "function"
-    ? cachedBytes(url(manifest.snapshot), key(manifest.snapshot)).then(gunzip).then((bytes) => {
+    ? snapshotBytes(url(manifest.snapshot), key(manifest.snapshot)).then((bytes) => {
       mark("tsc-snapshot");
       return bytes;
     })
