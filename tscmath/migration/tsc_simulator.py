@@ -17,6 +17,14 @@ host_hz)``. Where the tool stops with an error (a scaled TSC over 64 bits, an of
 magnitude needs bit 63, a guest TSC outside ``[0, 2**64)``), this raises
 :class:`tscmath.ScaleOverflow` or :class:`tscmath.InvalidInput`.
 
+One difference, on purpose: the tool's ``freq_multiplier`` (``src/math.rs``) checks only that
+``M`` fits the format, so it accepts ``M = 0`` (``guest_hz * 2**F < host_hz``, e.g. a 1 Hz guest
+on a host above ``2**32`` Hz with 8.32) and would print a guest TSC frozen at its offset. This
+replay refuses it with :class:`tscmath.RatioOutOfRange`, as :func:`tscmath.multiplier` does
+everywhere in ``tscmath``: no hypervisor runs such a guest (bhyve refuses scaled guests below
+500 MHz, KVM's ``set_tsc_khz`` refuses a ratio of 0), and a model that accepted it would
+only reproduce a frozen clock.
+
 Rows are ``(t_s, host_tsc, guest_tsc)``; the tool prints the guest TSC before the host's.
 
 Examples

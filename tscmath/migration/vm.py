@@ -15,7 +15,10 @@ The limits a real kernel enforces before programming a ratio live in
 (``usr/src/uts/intel/io/vmm/amd/svm.c``, illumos-gate commit 09ea9c53), which
 ``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``) calls: a guest at the host's own
 frequency needs no scaling and is always accepted; otherwise a host without scaling refuses it
-(bhyve: EPERM); a scaled guest must be at least 500 MHz and below 15x the host (EINVAL).
+(bhyve: EPERM), and so does, under bhyve's rules, a host whose multiplier is not SVM's 8.32: bhyve
+has no VMX scaling (``vmm_data_write_vmm_time`` answers ``ops->vmfreqratio``'s
+``FR_SCALING_NOT_SUPPORTED`` with EPERM; bhyve's ``test_invalid_freq_intel`` expects it); a
+scaled guest must be at least 500 MHz and below 15x the host (EINVAL).
 
 Examples
 --------
@@ -36,7 +39,7 @@ from typing import TYPE_CHECKING
 from ..conversions import NS_PER_S
 from ..errors import U64_MAX, InvalidInput, RatioOutOfRange, check_bool, check_int, check_u64
 from ..formats import FixedPointFormat
-from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the real limits
+from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ, bhyve_scales  # one home for the limits
 from ..offsets import guest_tsc, offset_for
 from ..scaling import check_multiplier, multiplier
 from .hosts import MAX_HZ, Host, check_i64
@@ -67,12 +70,16 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     host : Host
         The host that would run the guest.
     enforce_limits : bool, optional
-        Apply bhyve's limits for a scaled guest: ``500 MHz <= guest_hz < 15 * host_hz``.
+        Apply bhyve's rules for a scaled guest: scaling only with AMD SVM's 8.32 (an Intel
+        16.48 host refuses another frequency, EPERM) and ``500 MHz <= guest_hz < 15 *
+        host_hz``. ``False`` models a hypothetical hypervisor that scales with any format the
+        CPU has (VMX included) and has no such limits.
 
     Raises
     ------
     ScalingUnsupported
-        ``host.fmt is None`` and ``guest_hz != host.tsc_hz``.
+        ``guest_hz != host.tsc_hz`` and ``host.fmt is None``, or (bhyve's rules) ``host.fmt``
+        is not 8.32.
     RatioOutOfRange
         A bhyve limit is broken, or ``M`` does not fit ``host.fmt``.
 
@@ -86,6 +93,15 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     ... except RatioOutOfRange as err:
     ...     print(str(err)[:60])
     guest_hz = 400000000 is below bhyve's minimum scaled guest f
+    >>> from tscmath import INTEL_VMX
+    >>> intel = Host("C", 2_200_000_000, fmt=INTEL_VMX)
+    >>> try:
+    ...     check_guest_frequency(3_000_000_000, intel)
+    ... except ScalingUnsupported as err:
+    ...     print(str(err)[-36:])
+    bhyve has no VMX TSC scaling (EPERM)
+    >>> check_guest_frequency(3_000_000_000, intel, enforce_limits=False)  # hypothetical
+    3000000000
     """
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
     if not isinstance(host, Host):
@@ -99,6 +115,12 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
             f"{host.tsc_hz} Hz, and that host cannot scale its TSC (bhyve: EPERM)"
         )
     if enforce_limits:
+        if not bhyve_scales(host.fmt):
+            raise ScalingUnsupported(
+                f"guest_hz = {guest_hz} differs from host {host.name}'s TSC frequency "
+                f"{host.tsc_hz} Hz, and host {host.name}'s multiplier is {host.fmt.name}: "
+                "bhyve has no VMX TSC scaling (EPERM)"
+            )
         if guest_hz < BHYVE_MIN_GUEST_HZ:
             raise RatioOutOfRange(
                 f"guest_hz = {guest_hz} is below bhyve's minimum scaled guest frequency "
