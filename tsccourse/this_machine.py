@@ -41,16 +41,7 @@ from pathlib import Path
 from tscmath.conversions import MAX_HZ
 from tscmath.errors import InvalidInput, check_bool, check_hz, check_instance, check_str
 
-__all__ = [
-    "TSC_FLAG_MEANINGS",
-    "HostTscInfo",
-    "parse_cpu_flags",
-    "parse_cpu_mhz",
-    "tsc_flags",
-    "parse_dmesg_tsc_hz",
-    "parse_khz_file",
-    "read_host_info",
-]
+__all__ = ["read_host_info"]
 
 CURRENT_CLOCKSOURCE = "sys/devices/system/clocksource/clocksource0/current_clocksource"
 AVAILABLE_CLOCKSOURCE = "sys/devices/system/clocksource/clocksource0/available_clocksource"

@@ -36,7 +36,7 @@ HOPS = "chapter 06, section 7 'Several hops: A -> B -> C, and a ping-pong'"
 REANCHOR = "chapter 03, section 'Re-anchoring after a pause'"
 MODULO = "chapter 03, section 'Arithmetic modulo 2^64'"
 TICKS_TO_NS = "chapter 02, section 'Ticks to nanoseconds: multiply first'"
-HYPERV = "chapter 08, section 3 'The Hyper-V reference TSC page'"
+HYPERV = "chapter 08b, section 4 'The Hyper-V reference TSC page'"
 DRIFT = "chapter 05, section 'Truncation drift'"
 ACCUMULATED = "chapter 05, section 'Error accumulated over repeated migrations'"
 
