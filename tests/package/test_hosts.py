@@ -11,7 +11,7 @@ import tscmath as tm
 from tscmath.migration.hosts import MAX_HZ, Host
 from tscmath.migration.vm import (
     ScalingUnsupported,
-    Vm,
+    anchor_vm,
     boot_guest,
     check_guest_frequency,
 )
@@ -124,11 +124,11 @@ def test_bhyve_limits():
 
 
 def test_vm_validation():
-    a = Host("A", G, fmt=None)
-    with pytest.raises(tm.InvalidInput, match="mult"):
-        Vm(G, a, 1 << 32, 0, 0, 0)
-    with pytest.raises(tm.InvalidInput, match="offset"):
-        Vm(G, Host("B", G), None, -1, 0, 0)
+    """A Vm is built by anchor_vm, which checks what enters (the record trusts it)."""
+    with pytest.raises(tm.InvalidInput, match="guest_tsc_value"):
+        anchor_vm(Host("B", G), 0, G, -1, boot_hrtime=0, boot_ns=0)
+    with pytest.raises(tm.InvalidInput, match="boot_hrtime"):
+        anchor_vm(Host("B", G), 0, G, 0, boot_hrtime=2**63, boot_ns=0)
 
 
 @settings(max_examples=100, deadline=None)
