@@ -35,17 +35,8 @@ def calc_mult_shift(hz: int, max_seconds: int) -> tuple[int, int]:
     max_seconds : int
         The longest delta, in seconds, the conversion must handle, ``0 .. 2**32 - 1``.
 
-    Returns
-    -------
-    (int, int)
-        ``mult`` (``< 2**32``) and ``shift`` (``1 .. 32``).
-
-    Raises
-    ------
-    InvalidInput
-        On bad arguments, or when no ``shift >= 1`` gives a ``mult`` that is non-zero and small
-        enough (Linux would then silently return a zero ``mult``, or shift 0 with the shift-1
-        multiplier: both wrong).
+    Raises :class:`InvalidInput` when no ``shift >= 1`` gives a ``mult`` that is non-zero and
+    small enough (Linux would then silently return a zero ``mult``: wrong).
 
     Examples
     --------
@@ -82,12 +73,6 @@ def cyc_to_ns(delta: int, mult: int, shift: int) -> int:
         Multiplier, ``1 .. 2**64 - 1``.
     shift : int
         Right shift, ``0 .. 63``.
-
-    Raises
-    ------
-    InvalidInput
-        If an argument is out of range or ``delta * mult >= 2**64`` (the 64-bit kernel product
-        would wrap; see :func:`max_delta_cycles`).
 
     Examples
     --------

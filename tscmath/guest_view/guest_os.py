@@ -26,6 +26,7 @@ __all__ = [
     "LEGACY_WATCHDOG_THRESHOLD_NS",
     "MAX_SLEW_PPM",
     "can_follow_frequency_error",
+    "kvm_clock_rating",
     "clocksource_skew_ns",
     "ntpd_action",
     "slew_duration_ns",

@@ -34,6 +34,7 @@ from ..errors import (
     TscMathError,
     check_bool,
     check_i64,
+    check_instance,
     check_int,
     check_member,
     check_u64,
@@ -128,8 +129,7 @@ def local_leg_ticks(
         )
     if prior_mult is None:
         return host_ticks
-    if not isinstance(fmt, FixedPointFormat):
-        raise InvalidInput(f"fmt must be a FixedPointFormat; got {fmt!r}")
+    check_instance("fmt", fmt, FixedPointFormat)
     mult = check_int(f"prior_mult ({fmt.name})", prior_mult, 1, fmt.max_multiplier)
     return scale(host_ticks, mult, fmt, wrap=True)
 
@@ -232,8 +232,7 @@ def export_time_data(vm: Vm, true_ns: int) -> VmTimeData:
     >>> d.guest_tsc, d.hrtime, d.hres_sec, d.hres_ns, d.boot_hrtime
     (2000000003, 2000000053, 2, 10, 50)
     """
-    if not isinstance(vm, Vm):
-        raise InvalidInput(f"vm must be a Vm; got {vm!r}")
+    check_instance("vm", vm, Vm)
     wall = vm.host.wallclock_at(true_ns)
     if wall < 0:
         raise InvalidInput(
@@ -270,8 +269,7 @@ def adjust_time_data(src: VmTimeData, dst_hrtime: int, dst_wallclock_ns: int) ->
     >>> adjust_time_data(src, 0, 3_000_000_003).data.guest_tsc
     3000000002
     """
-    if not isinstance(src, VmTimeData):
-        raise InvalidInput(f"src must be a VmTimeData; got {src!r}")
+    check_instance("src", src, VmTimeData)
     dst_hrtime = check_int("dst_hrtime", dst_hrtime, 0, I64_MAX)
     dst_wc = check_int("dst_wallclock_ns", dst_wallclock_ns, 0, None)
     if dst_wc // NS_PER_S > U64_MAX:
@@ -364,10 +362,8 @@ def import_time_data(
     >>> import_time_data(d, b, 1_100, local_leg="intended").guest_tsc_at(1_100)
     8000
     """
-    if not isinstance(data, VmTimeData):
-        raise InvalidInput(f"data must be a VmTimeData; got {data!r}")
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("data", data, VmTimeData)
+    check_instance("host", host, Host)
     check_bool("enforce_limits", enforce_limits)
     check_bool("use_scaling", use_scaling)
     true_ns_of_write = check_i64("true_ns_of_write", true_ns_of_write)

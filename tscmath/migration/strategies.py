@@ -22,8 +22,8 @@ from enum import Enum
 
 from ..errors import (
     I64_MAX,
-    InvalidInput,
     check_bool,
+    check_instance,
     check_int,
     check_member,
 )
@@ -218,10 +218,8 @@ def migrate(
     RatioOutOfRange, ScalingUnsupported, TimeDataFromFuture
         As the destination kernel would refuse the import.
     """
-    if not isinstance(vm, Vm):
-        raise InvalidInput(f"vm must be a Vm; got {vm!r}")
-    if not isinstance(dst, Host):
-        raise InvalidInput(f"dst must be a Host; got {dst!r}")
+    check_instance("vm", vm, Vm)
+    check_instance("dst", dst, Host)
     strategy = check_member("strategy", strategy, Strategy)
     enforce_limits = check_bool("enforce_limits", enforce_limits)
     pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, I64_MAX)

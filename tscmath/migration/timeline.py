@@ -67,8 +67,7 @@ class Hop:
     write_delay_ns: int = 0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.dst, Host):
-            raise InvalidInput(f"dst must be a Host; got {self.dst!r}")
+        check_instance("dst", self.dst, Host)
         object.__setattr__(self, "pause_ns", check_i64("pause_ns", self.pause_ns))
         object.__setattr__(self, "blackout_ns", check_int("blackout_ns", self.blackout_ns, 0))
         wd = check_int(

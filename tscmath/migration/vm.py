@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 from ..conversions import MAX_HZ, NS_PER_S
 from ..errors import (
     U64_MAX,
-    InvalidInput,
     RatioOutOfRange,
     check_bool,
     check_i64,
+    check_instance,
     check_int,
     check_u64,
 )
@@ -58,13 +58,6 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     enforce_limits : bool, optional
         Apply bhyve's limits for a scaled guest: ``500 MHz <= guest_hz < 15 * host_hz``.
 
-    Raises
-    ------
-    ScalingUnsupported
-        ``host.fmt is None`` and ``guest_hz != host.tsc_hz``.
-    RatioOutOfRange
-        A bhyve limit is broken, or ``M`` does not fit ``host.fmt``.
-
     Examples
     --------
     >>> from tscmath.migration.hosts import Host
@@ -77,8 +70,7 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     guest_hz = 400000000 is below bhyve's minimum scaled guest f
     """
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("host", host, Host)
     enforce_limits = check_bool("enforce_limits", enforce_limits)
     if guest_hz == host.tsc_hz:
         return guest_hz
@@ -200,8 +192,7 @@ def anchor_vm(
     >>> vm.guest_tsc_at(10), hex(vm.mult)
     (77, '0x80000000')
     """
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("host", host, Host)
     host_tsc = host.tsc_at(true_ns)
     g0 = check_u64("guest_tsc_value", guest_tsc_value)
     use_scaling = check_bool("use_scaling", use_scaling)
@@ -231,8 +222,7 @@ def boot_guest(
     >>> vm.guest_tsc_at(100), vm.guest_tsc_at(1_100), vm.boot_hrtime
     (0, 1000, 107)
     """
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("host", host, Host)
     hz = host.tsc_hz if guest_hz is None else guest_hz
     return anchor_vm(
         host,
