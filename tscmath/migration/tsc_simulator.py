@@ -5,6 +5,12 @@ at commit 1c0cd55; ``src/math.rs`` (``guest_tsc``, ``calc_tsc_offset``, ``tsc_in
 88aeca4): one row ``(t_s, host_tsc, guest_tsc)`` per second and host, a migration instant
 twice; where the tool stops with an error this raises a named one.
 
+One difference, on purpose: the tool's ``freq_multiplier`` (``src/math.rs``) checks only that
+``M`` fits the format, so it accepts ``M = 0`` (``guest_hz * 2**F < host_hz``) and would print a
+guest TSC frozen at its offset; this replay refuses it with :class:`tscmath.RatioOutOfRange`, as
+:func:`tscmath.multiplier` does everywhere: no hypervisor runs such a guest (bhyve refuses scaled
+guests below 500 MHz, KVM's ``set_tsc_khz`` a ratio of 0).
+
 Examples
 --------
 >>> for row in replay_simulator(2, 10**9, 10**9, 10**9, [(1, 5 * 10**9, 2 * 10**9)]):

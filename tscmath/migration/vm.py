@@ -4,6 +4,9 @@ What the guest reads is the core equation; ``mult is None`` means no scaling (th
 at the host's rate). :func:`check_guest_frequency` applies the limits of illumos bhyve's
 ``svm_freq_ratio`` (``usr/src/uts/intel/io/vmm/amd/svm.c``, commit 09ea9c53), as
 ``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``) does. Chapter 06.
+Under bhyve's rules a host whose multiplier is not SVM's 8.32 refuses another frequency too
+(EPERM): bhyve has no VMX scaling (``vmm_data_write_vmm_time`` answers ``ops->vmfreqratio``'s
+``FR_SCALING_NOT_SUPPORTED`` with EPERM).
 
 Examples
 --------
@@ -31,7 +34,7 @@ from ..errors import (
     check_u64,
 )
 from ..formats import FixedPointFormat
-from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the real limits
+from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ, bhyve_scales  # one home for the limits
 from ..offsets import guest_tsc, offset_for
 from ..scaling import multiplier
 from .hosts import Host
@@ -56,7 +59,10 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     host : Host
         The host that would run the guest.
     enforce_limits : bool, optional
-        Apply bhyve's limits for a scaled guest: ``500 MHz <= guest_hz < 15 * host_hz``.
+        Apply bhyve's rules for a scaled guest: scaling only with AMD SVM's 8.32 (an Intel
+        16.48 host refuses another frequency, EPERM) and ``500 MHz <= guest_hz < 15 *
+        host_hz``. ``False`` models a hypothetical hypervisor that scales with any format the
+        CPU has (VMX included) and has no such limits.
 
     Examples
     --------
@@ -68,6 +74,15 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     ... except RatioOutOfRange as err:
     ...     print(str(err)[:60])
     guest_hz = 400000000 is below bhyve's minimum scaled guest f
+    >>> from tscmath import INTEL_VMX
+    >>> intel = Host("C", 2_200_000_000, fmt=INTEL_VMX)
+    >>> try:
+    ...     check_guest_frequency(3_000_000_000, intel)
+    ... except ScalingUnsupported as err:
+    ...     print(str(err)[-36:])
+    bhyve has no VMX TSC scaling (EPERM)
+    >>> check_guest_frequency(3_000_000_000, intel, enforce_limits=False)  # hypothetical
+    3000000000
     """
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
     check_instance("host", host, Host)
@@ -80,6 +95,12 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
             f"{host.tsc_hz} Hz, and that host cannot scale its TSC (bhyve: EPERM)"
         )
     if enforce_limits:
+        if not bhyve_scales(host.fmt):
+            raise ScalingUnsupported(
+                f"guest_hz = {guest_hz} differs from host {host.name}'s TSC frequency "
+                f"{host.tsc_hz} Hz, and host {host.name}'s multiplier is {host.fmt.name}: "
+                "bhyve has no VMX TSC scaling (EPERM)"
+            )
         if guest_hz < BHYVE_MIN_GUEST_HZ:
             raise RatioOutOfRange(
                 f"guest_hz = {guest_hz} is below bhyve's minimum scaled guest frequency "
