@@ -210,13 +210,10 @@ def migrate(
     says (:class:`~tscmath.migration.protocol.LocalLeg`; default as bhyve counts it, in
     destination-host ticks).
 
-    Raises
-    ------
-    InvalidInput
-        Negative ``blackout_ns``, a bad ``write_delay_ns`` or ``strategy``, ``pause_ns``
-        before the guest's boot.
-    RatioOutOfRange, ScalingUnsupported, TimeDataFromFuture
-        As the destination kernel would refuse the import.
+    Raises :class:`InvalidInput` for a bad argument or a ``pause_ns`` before the guest's boot,
+    and what the destination kernel would refuse the import with (:class:`RatioOutOfRange`,
+    ``ScalingUnsupported``, ``TimeDataFromFuture``).
+
     """
     check_instance("vm", vm, Vm)
     check_instance("dst", dst, Host)

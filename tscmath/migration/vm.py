@@ -52,17 +52,10 @@ class ScalingUnsupported(RatioOutOfRange):
 def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool = True) -> int:
     """Return ``guest_hz`` if ``host`` can run a guest at that frequency, else raise.
 
-    Parameters
-    ----------
-    guest_hz : int
-        Requested guest TSC frequency in Hz (``1 .. MAX_HZ``).
-    host : Host
-        The host that would run the guest.
-    enforce_limits : bool, optional
-        Apply bhyve's rules for a scaled guest: scaling only with AMD SVM's 8.32 (an Intel
-        16.48 host refuses another frequency, EPERM) and ``500 MHz <= guest_hz < 15 *
-        host_hz``. ``False`` models a hypothetical hypervisor that scales with any format the
-        CPU has (VMX included) and has no such limits.
+    ``enforce_limits`` applies bhyve's rules for a scaled guest: scaling only with AMD SVM's 8.32
+    (an Intel 16.48 host refuses another frequency, EPERM) and ``500 MHz <= guest_hz < 15 *
+    host_hz``; ``False`` models a hypothetical hypervisor that scales with any format the CPU
+    has (VMX included), without limits.
 
     Examples
     --------
@@ -119,21 +112,10 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
 class Vm:
     """A guest as programmed on one host (built by :func:`anchor_vm`, which checks the values).
 
-    Parameters
-    ----------
-    guest_hz : int
-        The guest's nominal TSC frequency (what it was told, what migrates), Hz.
-    host : Host
-        The host it runs on.
-    mult : int or None
-        The multiplier programmed in ``host.fmt``, or ``None`` when scaling is not used.
-    offset : int
-        The u64 TSC offset, in guest ticks.
-    boot_hrtime : int
-        Host hrtime at which the guest booted (bhyve's ``boot_hrtime``; negative when the
-        guest has been up longer than this host).
-    boot_ns : int
-        True time of the guest's boot: model bookkeeping, used to measure the guest's error.
+    ``guest_hz`` is the nominal frequency (what the guest was told, what migrates); ``mult`` the
+    multiplier in ``host.fmt`` (``None``: no scaling); ``offset`` the u64 offset in guest ticks;
+    ``boot_hrtime`` bhyve's host hrtime of the guest's boot (negative when the guest has been up
+    longer than this host); ``boot_ns`` the true time of the boot (to measure the error).
 
     Examples
     --------
