@@ -36,8 +36,8 @@ import pytest
 
 from tsccourse import site_bridge
 
-from ..conftest import BROWSER_ARGS, ROOT
-from .test_site import Visit, collection_site, npm_or_assets, serve  # noqa: F401
+from ..conftest import ROOT
+from .test_site import Visit, browser, collection_site, npm_or_assets, serve  # noqa: F401
 
 sys.path.insert(0, str(ROOT / "site"))
 import exercises_ext  # noqa: E402  (site/exercises_ext.py: the specs the pages are built from)
@@ -59,22 +59,13 @@ PATH_09 = ROOT / "notebooks" / "09-exercises-counting-and-scaling.ipynb"
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def site(collection_site):  # noqa: F811
     with serve(collection_site) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
-def visit(browser):
+def visit(browser):  # noqa: F811 (the fixture of test_site)
     visit = Visit(browser)
     yield visit
     visit.close()
