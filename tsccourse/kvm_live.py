@@ -1,6 +1,6 @@
 """Your machine's KVM, live: a tiny real guest, and the kvmclock page the running kernel writes.
 
-A driver of exactly the part of the Linux KVM API that chapter 08 needs, with the standard
+A driver of exactly the part of the Linux KVM API that chapter 08c needs, with the standard
 library only (``os``, ``fcntl``, ``mmap``, ``struct``, ``ctypes``). Every ioctl and struct keeps
 its name from Linux ``include/uapi/linux/kvm.h`` and ``arch/x86/include/uapi/asm/kvm.h``
 (numbers and layouts read at torvalds/linux; the calls as documented in

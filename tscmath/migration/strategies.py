@@ -21,7 +21,7 @@
   guest TSC jumps to whatever they give against the new host's TSC (between an AMD 8.32 and
   an Intel 16.48 host the multiplier keeps its ratio, re-encoded; no scaling stays none).
 
-``Strategy.systems`` names the deployed systems each strategy describes; chapter 06's table
+``Strategy.systems`` names the deployed systems each strategy describes; chapter 06b's table
 "What deployed systems do at migration" cites each of them.
 
 Examples
@@ -93,7 +93,7 @@ class Strategy(Enum, metaclass=CheckedEnumType):
 
     @property
     def systems(self) -> str:
-        """The deployed systems that move a guest's clock this way (chapter 06 cites them)."""
+        """The deployed systems that move a guest's clock this way (chapter 06b cites them)."""
         return _SYSTEMS[self]
 
 
