@@ -43,18 +43,7 @@ from pathlib import Path
 from tscmath.conversions import MAX_HZ
 from tscmath.errors import InvalidInput, check_bool, check_hz, check_instance, check_str
 
-__all__ = [
-    "SITE_BUILD_ENV",
-    "TSC_FLAG_MEANINGS",
-    "HostTscInfo",
-    "parse_cpu_flags",
-    "parse_cpu_mhz",
-    "tsc_flags",
-    "parse_dmesg_tsc_hz",
-    "parse_khz_file",
-    "read_host_info",
-    "whose_machine",
-]
+__all__ = ["read_host_info", "whose_machine"]
 
 CURRENT_CLOCKSOURCE = "sys/devices/system/clocksource/clocksource0/current_clocksource"
 AVAILABLE_CLOCKSOURCE = "sys/devices/system/clocksource/clocksource0/available_clocksource"
@@ -401,6 +390,7 @@ def whose_machine(environ: Mapping[str, str] | None = None) -> str:
     'this machine: the one this notebook runs on (yours, in JupyterLab)'
     """
     env = os.environ if environ is None else environ
+    check_instance("environ", env, Mapping, "a mapping such as os.environ")
     if env.get(SITE_BUILD_ENV):
         return (
             "the machine that built this page (the static site ran this cell when it was "

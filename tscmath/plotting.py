@@ -25,17 +25,9 @@ import json
 import os
 from typing import Any
 
-__all__ = [
-    "PALETTE",
-    "COLORS",
-    "LINESTYLES",
-    "MARKERS",
-    "MIN_TEXT_PX",
-    "SITE_COLUMN_PX",
-    "apply_style",
-    "new_figure",
-    "smallest_text_px",
-]
+from .errors import check_int
+
+__all__ = ["COLORS", "new_figure"]
 
 SITE_COLUMN_PX = 688
 """Width in CSS pixels an image gets in the static site's content column in a 1280 px window
@@ -119,6 +111,10 @@ def apply_style() -> None:
     matplotlib.rcParams.update(_rc())
 
 
+MAX_PANELS = 8
+"""Most rows or columns of panels :func:`new_figure` makes (a chapter uses at most 3)."""
+
+
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any):
     """``plt.subplots`` with the collection's style applied; returns ``(fig, ax)``.
 
@@ -130,6 +126,10 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any):
     """
     import matplotlib.pyplot as plt
 
+    nrows, ncols = (
+        check_int("nrows", nrows, 1, MAX_PANELS),
+        check_int("ncols", ncols, 1, MAX_PANELS),
+    )
     apply_style()
     kwargs.setdefault("layout", "constrained")
     fig, ax = plt.subplots(nrows, ncols, **kwargs)

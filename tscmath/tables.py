@@ -30,7 +30,7 @@ from typing import Any
 
 from .errors import InvalidInput
 
-__all__ = ["Table", "table", "cell_text"]
+__all__ = ["table"]
 
 MAX_ROWS = 10_000
 """More rows than any chapter shows; a larger table is refused (a page would not render it)."""

@@ -381,7 +381,7 @@ def test_local_leg_with_a_prior_multiplier_is_the_scaled_host_ticks(delta, guest
 
 
 def test_local_leg_rejects_bad_input():
-    with pytest.raises(tm.InvalidInput, match="local_leg"):
+    with pytest.raises(tm.InvalidInput, match="^leg must be a LocalLeg"):
         local_leg_ticks(1, G, G, "sideways")
     with pytest.raises(tm.InvalidInput, match="delta_ns"):
         local_leg_ticks(-1, G, G)

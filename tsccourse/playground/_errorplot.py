@@ -27,7 +27,7 @@ from html import escape
 
 from tscmath.errors import check_int
 
-__all__ = ["Marker", "ERROR_UNITS", "error_unit", "nice_ticks", "minmax_decimate", "error_plot_svg"]
+__all__: list[str] = []  # nothing public: used by the apps of this package
 
 ERROR_UNITS = (("ns", 1), ("µs", 10**3), ("ms", 10**6), ("s", 10**9), ("h", 3600 * 10**9))
 """Units for the error axis, smallest first, with their size in ns."""

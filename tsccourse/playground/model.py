@@ -35,19 +35,7 @@ from tscmath.plotting import COLORS
 from ._errorplot import Marker
 from .settings import GUEST_BOOT_NS, HOST_NAMES, MAX_HOPS, N_SAMPLES, SAMPLE_NS, Scenario
 
-__all__ = [
-    "REL_NS",
-    "TIMES_NS",
-    "HOST_COLORS",
-    "COLOR_GUEST",
-    "COLOR_TRUE",
-    "Programming",
-    "View",
-    "check_frame",
-    "check_hops",
-    "run_steps",
-    "simulate",
-]
+__all__: list[str] = []  # nothing public: used by the apps of this package
 
 TIMES_NS = tuple(GUEST_BOOT_NS + k * SAMPLE_NS for k in range(N_SAMPLES))
 """True time of each sample (ns since the epoch)."""

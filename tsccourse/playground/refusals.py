@@ -38,7 +38,7 @@ from .settings import (
     Settings,
 )
 
-__all__ = ["explain_refusal", "frequency_refusal", "migrate_refusal", "wrap_note"]
+__all__: list[str] = []  # nothing public: used by the apps of this package
 
 
 def _failing_step(scenario: Scenario, hops: tuple[int, ...]) -> tuple[int, TscMathError] | None:

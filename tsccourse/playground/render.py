@@ -37,19 +37,7 @@ from .model import COLOR_GUEST, COLOR_TRUE, HOST_COLORS, REL_NS, TIMES_NS, View
 from .refusals import wrap_note
 from .settings import HOST_NAMES, N_SAMPLES, WINDOW_NS
 
-__all__ = [
-    "PLOT_WIDTH",
-    "PLOT_HEIGHT",
-    "INTERNAL_ERROR_PREFIX",
-    "ratio_text",
-    "clocks_html",
-    "error_plot_html",
-    "readout_html",
-    "message_html",
-    "note_html",
-    "screen",
-    "frame_parts",
-]
+__all__: list[str] = []  # nothing public: used by the apps of this package
 
 PLOT_WIDTH = 516
 PLOT_HEIGHT = 236

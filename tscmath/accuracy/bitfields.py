@@ -24,7 +24,7 @@ from ..errors import InvalidInput, check_int, check_sequence
 from ..formats import FixedPointFormat
 from ..scaling import check_format, check_multiplier
 
-__all__ = ["bits_msb_first", "value_of_bits", "bit_weight", "draw_bits"]
+__all__ = ["bits_msb_first", "value_of_bits", "draw_bits"]
 
 
 def bits_msb_first(mult: int, fmt: FixedPointFormat) -> list[int]:

@@ -26,7 +26,7 @@ from ..errors import InvalidInput, RatioOutOfRange, check_fraction, check_hz, ch
 from ..formats import FixedPointFormat
 from ..scaling import check_format, drift_ticks_per_second
 
-__all__ = ["MAX_GRID_CELLS", "us_per_day", "drift_bound", "drift_grid"]
+__all__ = ["us_per_day", "drift_bound", "drift_grid"]
 
 MAX_GRID_CELLS = 100_000
 """Most (guest, host) pairs :func:`drift_grid` computes in one call (about a second)."""

@@ -25,11 +25,10 @@ Examples
 from __future__ import annotations
 
 from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, check_int, check_nonnegative
+from ..errors import U32_MAX, U64_MAX, InvalidInput, check_int
 
-__all__ = ["U32_MAX", "calc_mult_shift", "cyc_to_ns", "max_delta_cycles", "horizon_ns"]
+__all__ = ["calc_mult_shift", "cyc_to_ns", "horizon_ns"]
 
-U32_MAX = (1 << 32) - 1
 """Largest value of a u32 (``mult``, and Linux's ``from``/``maxsec`` arguments)."""
 
 
@@ -113,7 +112,7 @@ def cyc_to_ns(delta: int, mult: int, shift: int) -> int:
     ...
     tscmath.errors.InvalidInput: delta must be an integer in [0, 1099511627775] ...
     """
-    delta = check_nonnegative("delta", delta)
+    delta = check_int("delta", delta)
     mult = check_int("mult", mult, 1, U64_MAX)
     shift = check_int("shift", shift, 0, 63)
     limit = max_delta_cycles(mult)

@@ -40,7 +40,7 @@ from ..conversions import ns_to_ticks
 from ..errors import (
     U64_MAX,
     InvalidInput,
-    check_fields,
+    check_bool,
     check_hz,
     check_instance,
     check_int,
@@ -179,12 +179,11 @@ class TscSync:
     last_tsc_hz: int = 0
 
     def __post_init__(self) -> None:
-        check_fields(self)  # numpy ints stored as Python ints, user_set_tsc a bool
-        check_int("last_tsc_hz", self.last_tsc_hz, 0, None)
-        check_u64("last_tsc_write", self.last_tsc_write)
-        check_int("last_tsc_nsec", self.last_tsc_nsec, 0, None)
-        check_u64("cur_tsc_offset", self.cur_tsc_offset)
-        check_int("generation", self.generation, 0, None)
+        for name in ("last_tsc_write", "cur_tsc_offset"):  # numpy ints stored as Python ints
+            object.__setattr__(self, name, check_u64(name, getattr(self, name)))
+        for name in ("last_tsc_nsec", "generation", "last_tsc_hz"):
+            object.__setattr__(self, name, check_int(name, getattr(self, name)))
+        object.__setattr__(self, "user_set_tsc", check_bool("user_set_tsc", self.user_set_tsc))
 
 
 def host_write_tsc(

@@ -26,15 +26,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import U64_MAX, check_instance, check_int, check_u64
+from ..errors import I64_MAX, I64_MIN, U32_MAX, U64_MAX, check_instance, check_int, check_u64
 from ..formats import HYPERV_REFERENCE
 from ..scaling import scale as fixed_scale
 from .pvclock import PVCLOCK_TSC_STABLE_BIT, PvclockTimeInfo
 
 __all__ = [
     "REFERENCE_HZ",
-    "ReferenceTscPage",
-    "guest_freq_to_scale",
     "reference_page",
     "read_100ns",
     "exact_100ns",
@@ -44,9 +42,6 @@ __all__ = [
 
 REFERENCE_HZ = 10_000_000
 """The reference clock ticks in 100 ns units: 10**7 per second."""
-
-_S64_MIN, _S64_MAX = -(1 << 63), (1 << 63) - 1
-_U32_MAX = (1 << 32) - 1
 
 
 @dataclass(frozen=True)
@@ -74,9 +69,9 @@ class ReferenceTscPage:
 
     def __post_init__(self) -> None:
         # Store plain Python ints (numpy scalars are accepted on input, never kept).
-        object.__setattr__(self, "sequence", check_int("sequence", self.sequence, 0, _U32_MAX))
+        object.__setattr__(self, "sequence", check_int("sequence", self.sequence, 0, U32_MAX))
         object.__setattr__(self, "scale", check_u64("scale", self.scale))
-        object.__setattr__(self, "offset", check_int("offset", self.offset, _S64_MIN, _S64_MAX))
+        object.__setattr__(self, "offset", check_int("offset", self.offset, I64_MIN, I64_MAX))
 
     @property
     def valid(self) -> bool:
@@ -172,9 +167,9 @@ def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> Re
     if now is None or new_scale is None:
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
     offset = now - fixed_scale(tsc_now, new_scale, HYPERV_REFERENCE)
-    if not _S64_MIN <= offset <= _S64_MAX:
+    if not I64_MIN <= offset <= I64_MAX:
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
-    sequence = (page.sequence + 1) & _U32_MAX or 1
+    sequence = (page.sequence + 1) & U32_MAX or 1
     return ReferenceTscPage(sequence=sequence, scale=new_scale, offset=offset)
 
 
@@ -199,7 +194,7 @@ def kvm_reference_page(info: PvclockTimeInfo, sequence: int = 1) -> ReferenceTsc
     >>> read_100ns(kvm, 9_000_000_000)  # 1 s after an anchor at 2 s: 3 s in 100 ns units
     30000000
     """
-    seq = check_int("sequence", sequence, 1, _U32_MAX)
+    seq = check_int("sequence", sequence, 1, U32_MAX)
     check_instance("info", info, PvclockTimeInfo)
     if not info.flags & PVCLOCK_TSC_STABLE_BIT:
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
@@ -208,6 +203,6 @@ def kvm_reference_page(info: PvclockTimeInfo, sequence: int = 1) -> ReferenceTsc
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
     tsc_scale = ((1 << (32 + shift)) * info.tsc_to_system_mul) // 100
     offset = (info.system_time // 100 - ((info.tsc_timestamp * tsc_scale) >> 64)) & U64_MAX
-    if offset > _S64_MAX:
+    if offset > I64_MAX:
         offset -= 1 << 64
     return ReferenceTscPage(sequence=seq, scale=tsc_scale, offset=offset)

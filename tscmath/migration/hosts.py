@@ -28,8 +28,6 @@ from typing import TYPE_CHECKING
 
 from ..conversions import MAX_HZ, NS_PER_S
 from ..errors import (
-    I64_MAX,
-    I64_MIN,
     U64_MAX,
     InvalidInput,
     check_i64,
@@ -42,13 +40,7 @@ from ..formats import AMD_SVM, FixedPointFormat
 if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
     import numpy as np
 
-__all__ = [
-    "Host",
-    "MAX_HZ",
-    "I64_MIN",
-    "I64_MAX",
-    "check_i64",
-]
+__all__ = ["Host"]
 
 
 @dataclass(frozen=True)

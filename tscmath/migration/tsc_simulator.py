@@ -47,7 +47,7 @@ from ..errors import (
 from ..formats import AMD_SVM, FixedPointFormat
 from ..scaling import check_format, multiplier, scale
 
-__all__ = ["MAX_DURATION_S", "replay_simulator", "sim_guest_tsc"]
+__all__ = ["replay_simulator"]
 
 MAX_DURATION_S = 100_000
 """Longest replay, in seconds (one row per second: about a second of work, 100,000 rows)."""

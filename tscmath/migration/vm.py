@@ -33,24 +33,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, RatioOutOfRange, check_bool, check_int, check_u64
+from ..conversions import MAX_HZ, NS_PER_S
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    RatioOutOfRange,
+    check_bool,
+    check_i64,
+    check_int,
+    check_u64,
+)
 from ..formats import FixedPointFormat
 from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the real limits
 from ..offsets import guest_tsc, offset_for
 from ..scaling import check_multiplier, multiplier
-from .hosts import MAX_HZ, Host, check_i64
+from .hosts import Host
 
 if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
     import numpy as np
 
-__all__ = [
-    "ScalingUnsupported",
-    "Vm",
-    "check_guest_frequency",
-    "anchor_vm",
-    "boot_guest",
-]
+__all__ = ["ScalingUnsupported", "boot_guest", "anchor_vm"]
 
 
 class ScalingUnsupported(RatioOutOfRange):
