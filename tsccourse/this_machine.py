@@ -248,7 +248,10 @@ def parse_dmesg_tsc_hz(dmesg_text: str) -> int | None:
     chosen = refined[-1] if refined else (found[-1] if found else None)
     if chosen is None:
         return None
-    return int(Decimal(chosen) * 1_000_000)
+    hz = int(Decimal(chosen) * 1_000_000)
+    if hz < 1:
+        raise InvalidInput(f"dmesg_text reports a TSC rate of {chosen} MHz, below 1 Hz")
+    return hz
 
 
 def parse_khz_file(text: str) -> int:

@@ -1,19 +1,11 @@
-"""Plot styling shared by every notebook: colour-blind-safe, readable in light and dark themes.
+"""Plot styling shared by every notebook: Okabe-Ito colours, opaque white figures, dark ink.
 
-Figures get an opaque white background and dark ink, so they read the same on JupyterLab's
-light and dark themes (a transparent PNG with black text vanishes on a dark theme). Colours
-are the Okabe-Ito palette, safe for the common forms of colour blindness; line styles and
-markers vary too, so series stay distinct in greyscale.
-
-Plotting is the one place floats are allowed: values are converted to float only to draw them.
-The palette is plain data: importing it does not import matplotlib (the playground's SVG
-drawings use it in the reader's browser, where there is no matplotlib).
+Readable on light and dark themes and for the common forms of colour blindness; line styles
+vary too. Plotting is the one place floats are allowed (to draw). Importing the palette does
+not import matplotlib (the playground's SVG drawings use it in the reader's browser).
 
 Examples
 --------
->>> from tscmath.plotting import PALETTE, new_figure
->>> len(PALETTE) >= 7
-True
 >>> fig, ax = new_figure()
 >>> fig.get_facecolor()[:3]
 (1.0, 1.0, 1.0)

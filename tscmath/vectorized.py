@@ -1,37 +1,12 @@
 """Exact TSC arithmetic on numpy arrays: the scale, and ticks <-> nanoseconds, all in ``uint64``.
 
-One home for the package's numpy helpers (no floats, no object arrays in the arithmetic):
-
-==============================  ========================================================
-:func:`scale_array`             ``floor(tsc * M / 2**F)``, bit-identical to :func:`tscmath.scale`
-:func:`ticks_to_ns_u64_array`   ``floor(ticks * 10**9 / hz)``, uint64 in and out
-:func:`ns_to_ticks_u64_array`   ``floor(t * hz / 10**9) mod 2**64`` for signed int64 times
-:func:`as_int_array`            check and convert input to ``uint64``/``int64`` (not public)
-==============================  ========================================================
-
-Every function validates its input and raises :class:`tscmath.InvalidInput` naming the
-parameter; a Python list is checked element by element as Python ints (numpy would turn
-``[1, 2**64 - 1]`` into float64 silently).
-
-The scale
----------
-
-numpy has no 128-bit integers, so the 64x64 -> 128-bit product is built from 32-bit limbs,
-all in ``uint64`` (each partial product of two 32-bit limbs fits exactly). The multiplier
-is split into its integer part ``q`` and fraction ``r``::
-
-    floor(t * M / 2**F) = t * q + floor(t * r / 2**F)        (r < 2**F)
-
-``t * q`` is one wrapping multiply; only the fraction needs limbs, and when ``r < 2**32``
-(every AMD 8.32 multiplier) that costs two multiplies. Overflow is one comparison against
-the largest TSC that does not overflow. The work runs in cache-sized chunks with
-preallocated buffers, so every temporary stays in L2.
-
-No floats, no object arrays, no Python loop per element.
+:func:`scale_array` is bit-identical to :func:`tscmath.scale`; numpy has no 128-bit integers,
+so the 64x64 -> 128-bit product is built from 32-bit limbs, in cache-sized chunks. No floats,
+no object arrays, no Python loop per element; a Python list is checked element by element.
+Chapters 05 and 06 use it for sweeps and timelines.
 
 Examples
 --------
->>> import numpy as np
 >>> from tscmath import AMD_SVM
 >>> scale_array(np.array([0, 5_890_513_020], dtype=np.uint64), 1 << 31, AMD_SVM)
 array([         0, 2945256510], dtype=uint64)

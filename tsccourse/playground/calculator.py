@@ -34,13 +34,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from html import escape
 
 from tscmath.conversions import SECONDS_PER_DAY
 from tscmath.errors import InvalidInput, TscMathError, check_hz, check_u64
 from tscmath.formats import AMD_SVM, INTEL_VMX, FixedPointFormat
 from tscmath.offsets import offset_for, to_signed
 from tscmath.scaling import drift_ticks_per_second, effective_hz, multiplier
+from tscmath.tables import xml_text as escape  # quotes too; XML-invalid characters as U+FFFD
 
 from .render import message_html, ratio_text
 

@@ -22,12 +22,12 @@ Examples
 from __future__ import annotations
 
 from dataclasses import replace
-from html import escape
 from numbers import Real
 
 from tscmath.errors import InvalidInput, check_instance, check_int, check_member, check_sequence
 from tscmath.migration.strategies import Strategy
 from tscmath.plotting import COLORS, LINESTYLES
+from tscmath.tables import xml_text as escape  # quotes too; XML-invalid characters as U+FFFD
 
 from ._clockface import clock_row_html, clock_svg, format_signed_ns
 from ._errorplot import error_unit

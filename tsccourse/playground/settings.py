@@ -64,8 +64,20 @@ FORMAT_CHOICES: dict[str, FixedPointFormat | None] = {
 }
 """Fixed-point format of every host's TSC multiplier; ``"none"``: the hosts cannot scale."""
 
-FORMAT_LABELS = {"amd": "AMD 8.32", "intel": "Intel 16.48", "none": "none (no scaling)"}
+FORMAT_LABELS = {
+    "amd": "AMD 8.32",
+    "intel": "Intel 16.48 (hypothetical, not bhyve)",
+    "none": "none (no scaling)",
+}
 """What the Format control shows for each :data:`FORMAT_CHOICES` key (messages use it too)."""
+
+BHYVE_RULES = {"amd": True, "intel": False, "none": True}
+"""Whether the model applies bhyve's rules for a :data:`FORMAT_CHOICES` key.
+
+bhyve scales only with AMD SVM's 8.32 (its ``vmm.c``: "at this time only SVM is supported"), so
+an Intel host would refuse every guest frequency but its own (EPERM). The Intel 16.48 choice
+therefore stands for a hypothetical hypervisor that runs the same protocol with VMX scaling,
+without bhyve's limits (``enforce_limits=False`` in :mod:`tscmath.migration`)."""
 
 KHZ_RANGE = (1, 20_000_000)
 """Valid TSC frequencies in kHz (up to 20 GHz)."""
@@ -145,7 +157,10 @@ CONTROLS: tuple[Control, ...] = (
         "Format",
         "choice",
         choices=tuple((label, key) for key, label in FORMAT_LABELS.items()),
-        help="The multiplier's fixed-point format on every host",
+        help=(
+            "The multiplier's fixed-point format on every host. bhyve scales only with AMD "
+            "8.32: Intel 16.48 stands for a hypothetical hypervisor with VMX scaling"
+        ),
     ),
     Control(
         "strategy",

@@ -32,9 +32,9 @@ True
 from __future__ import annotations
 
 import json
-from html import escape
 
 from tscmath.errors import TscMathError, check_instance, check_int
+from tscmath.tables import xml_text as escape  # quotes too; XML-invalid characters as U+FFFD
 
 from .render import INTERNAL_ERROR_PREFIX, frame_parts, message_html, screen
 from .session import Session

@@ -1,15 +1,9 @@
 """What dividing before multiplying costs: the classic integer-conversion mistake, measured.
 
-Converting ticks to nanoseconds is ``ticks * 10**9 / hz``. In integers the order matters:
-
-* right: ``ticks * 10**9 // hz`` (:func:`tscmath.ticks_to_ns`), one floor at the end;
-* wrong: ``ticks // hz * 10**9``, which floors to whole seconds first and throws away every
-  sub-second tick. Oxide's tsc-simulator (github.com/oxidecomputer/tsc-simulator, commit
-  30ef521) computes ``calc hrtime`` this way: 5,999,999,999 ticks at 3 GHz give 1 s.
-
-The same happens to a calibration ``pit_hz * tsc_ticks // pit_ticks`` written as
-``tsc_ticks // pit_ticks * pit_hz``. These functions compute the wrong forms on purpose, so a
-notebook can show how much they lose. Do not use them for anything else.
+``ticks // hz * 10**9`` floors to whole seconds first, as Oxide's tsc-simulator
+(github.com/oxidecomputer/tsc-simulator, commit 30ef521) computes ``calc hrtime``; these
+functions compute the wrong forms on purpose, for chapter 05 to show the loss. Do not use
+them for anything else.
 
 Examples
 --------

@@ -1,20 +1,14 @@
-"""Why float64 is the wrong tool for TSC scaling: count its wrong answers against the exact scale.
+"""Why float64 is the wrong tool for TSC scaling: its wrong answers, counted (chapter 05).
 
-A float64 carries 53 significant bits. A TSC value above ``2**53`` (about 35 days of uptime at
-3 GHz) cannot even be stored exactly, and ``tsc * (M / 2**F)`` rounds twice more (the ratio and
-the product). :func:`scale_float64` computes the scale the tempting way;
-:func:`compare_with_exact` counts how many of its results differ from
-:func:`tscmath.scale_array` (exact, integer) and by how many ticks.
-
-Floats appear here only to show what goes wrong with them.
+:func:`compare_with_exact` counts how many results of the tempting float64 scale differ from
+:func:`tscmath.scale_array` and by how many ticks. Floats appear here only to show what goes
+wrong with them.
 
 Examples
 --------
->>> import numpy as np
->>> from tscmath import AMD_SVM, multiplier
->>> m = multiplier(2_000_000_000, 3_000_000_000, AMD_SVM)
+>>> from tscmath import AMD_SVM
 >>> tsc = np.array([3_000_000_000, 2**60 + 12_345], dtype=np.uint64)
->>> summary = compare_with_exact(tsc, m, AMD_SVM)
+>>> summary = compare_with_exact(tsc, 0xAAAA_AAAA, AMD_SVM)
 >>> summary.wrong, summary.total
 (1, 2)
 """

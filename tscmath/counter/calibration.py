@@ -1,18 +1,8 @@
 """Measuring the TSC frequency against a reference timer (PIT or HPET), and its error.
 
-An OS that cannot read the TSC rate from CPUID counts TSC ticks while a timer of known rate
-counts its own ticks, then divides. With the 8254 PIT (1,193,182 Hz) the estimate is::
-
-    tsc_hz = 1_193_182 * tsc_ticks // pit_ticks          (multiply first, then divide)
-
-as illumos ``usr/src/uts/i86pc/os/tscc_pit.c`` computes it. The HPET announces its own period
-in femtoseconds (typically 69,841,279 fs, about 14.318 MHz), so
-``tsc_hz = tsc_ticks * 10**15 // (hpet_ticks * period_fs)``.
-
-Every TSC read costs time and lands a little after the instant it is meant to capture (a PIT
-read is slow port I/O), so ``tsc_ticks`` is off by up to the read jitter at each end. The
-error of the estimate is about ``jitter / window``: a longer window gives a better estimate.
-:func:`simulate_calibration` simulates that with seeded randomness, in exact integers.
+Chapter 02 tells the story: multiply first, then divide, as illumos
+``usr/src/uts/i86pc/os/tscc_pit.c`` does; the error is about ``jitter / window``, which
+:func:`simulate_calibration` shows with seeded randomness, in exact integers.
 
 Examples
 --------

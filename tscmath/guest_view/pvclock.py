@@ -58,6 +58,7 @@ __all__ = [
     "pvclock_scale_delta",
     "pvclock_read_ns",
     "pvclock_tsc_khz",
+    "pvclock_khz_lost",
     "rate_error",
     "page_rate_error",
     "make_time_info",
@@ -486,6 +487,29 @@ def tsc_time_scale_khz(tsc_khz: int) -> tuple[int, int]:
     """
     khz = check_int("tsc_khz", tsc_khz, 1, (I64_MAX) // 1000)
     return kvm_get_time_scale(NS_PER_S, khz * 1000)
+
+
+def pvclock_khz_lost(tsc_khz: int) -> int:
+    """kHz a Linux guest loses recovering ``tsc_khz`` from the page KVM builds for it.
+
+    KVM builds the page from whole kHz (:func:`tsc_time_scale_khz`); its halving of the rate
+    (``tsc_shift`` < 0) is exact, since ``tsc_khz * 1000`` is a multiple of 8. The guest's
+    ``pvclock_tsc_khz`` (``arch/x86/kernel/pvclock.c``) then floors ``(10**6 << 32) / mul``, the
+    kHz of the *halved* rate, and shifts the result back up: the kHz lost in the floor are
+    multiplied by ``2**-tsc_shift``. So the loss is ``0 .. 2**-tsc_shift - 1`` kHz: at most 1 kHz
+    between 2 and 4 GHz (shift -1), at most 3 kHz above 4 GHz (shift -2), 7 kHz above 8 GHz.
+
+    Examples
+    --------
+    >>> pvclock_khz_lost(3_000_001), pvclock_khz_lost(3_000_000)
+    (1, 0)
+    >>> max(pvclock_khz_lost(k) for k in range(4_100_000, 4_100_008))
+    3
+    """
+    khz = check_int("tsc_khz", tsc_khz, 1, U32_MAX)
+    shift, mul = tsc_time_scale_khz(khz)
+    recovered = pvclock_tsc_khz(PvclockTimeInfo(2, 0, 0, mul, shift, PVCLOCK_TSC_STABLE_BIT))
+    return khz - recovered
 
 
 def page_rate_error(tsc_shift: int, tsc_to_system_mul: int, true_hz: int) -> Fraction:

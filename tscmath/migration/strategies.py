@@ -1,36 +1,16 @@
-"""Four ways to move a guest's clock to another host, from right to naive.
+"""Four ways to move a guest's clock to another host, from right to naive (chapters 06a-06b).
 
-:func:`migrate` pauses a guest on its host at true time ``pause_ns``, keeps it paused for
-``blackout_ns`` and resumes it on ``dst`` at ``pause_ns + blackout_ns`` according to a
-:class:`Strategy`:
-
-* ``FULL_PROTOCOL``: propolis + bhyve (export, :func:`~tscmath.migration.protocol.adjust_time_data`
-  with the destination snapshot, kernel import with the local leg and a new multiplier);
-* ``IGNORE_BLACKOUT``: continuity only: the guest resumes at the TSC value it paused at,
-  scaled correctly, so it ends up behind by the blackout. This is what QEMU/KVM does: it
-  restores kvmclock with ``KVM_SET_CLOCK`` and no ``KVM_CLOCK_REALTIME`` flag
-  (``kvmclock_vm_state_change`` in ``hw/i386/kvm/clock.c``, QEMU commit 09360a04) and the
-  TSC with a host-initiated ``KVM_SET_MSRS`` write of the value read at the pause
-  (``kvm_put_msrs`` in ``target/i386/kvm/kvm.c``, QEMU commit 00001a22), keeping the rate
-  with ``KVM_SET_TSC_KHZ`` where the destination can scale;
-* ``OFFSET_ONLY``: the time data is carried as in the full protocol, but only the offset is
-  programmed, no multiplier: the guest then ticks at the new host's rate (KVM's documented
-  ``KVM_VCPU_TSC_OFFSET`` recipe, which does not mention scaling, when nobody sets the TSC
-  frequency);
-* ``NAIVE``: the old multiplier and offset are written unchanged on the new host, so the
-  guest TSC jumps to whatever they give against the new host's TSC (between an AMD 8.32 and
-  an Intel 16.48 host the multiplier keeps its ratio, re-encoded; no scaling stays none).
-
-``Strategy.systems`` names the deployed systems each strategy describes; chapter 06b's table
-"What deployed systems do at migration" cites each of them.
+:func:`migrate` pauses a guest at ``pause_ns``, keeps it paused ``blackout_ns`` and resumes it
+on ``dst`` as a :class:`Strategy` says: the full propolis + bhyve protocol, continuity only
+(QEMU/KVM's restore), the offset only, or the registers copied unchanged.
+``Strategy.systems`` names the deployed systems each strategy describes (chapter 06b cites them).
 
 Examples
 --------
 >>> from tscmath.migration.hosts import Host
 >>> from tscmath.migration.vm import boot_guest
 >>> a, b = Host("A", 3_000_000_000), Host("B", 2_000_000_000, tsc_at_zero=10**15)
->>> vm = boot_guest(a, 0)
->>> out = migrate(vm, b, pause_ns=10**9, blackout_ns=10**8, strategy=Strategy.FULL_PROTOCOL)
+>>> out = migrate(boot_guest(a, 0), b, pause_ns=10**9, blackout_ns=10**8, strategy="full protocol")
 >>> out.vm.guest_tsc_at(out.resume_ns), out.migrate_delta_ns, out.clamped
 (3300000000, 100000000, False)
 """
@@ -47,6 +27,7 @@ from ..errors import (
     check_int,
     check_member,
 )
+from ..scaling import check_multiplier
 from .hosts import Host
 from .protocol import (
     AdjustedTimeData,
@@ -279,6 +260,8 @@ def migrate(
         )
     else:  # NAIVE: the registers are copied as they are
         mult = _copy_multiplier(vm, dst)
+        if mult is not None:  # re-encoded bits the destination's format cannot hold
+            mult = check_multiplier(mult, dst.fmt)
         new_vm = Vm(vm.guest_hz, dst, mult, vm.offset, vm.boot_hrtime, vm.boot_ns)
     return MigrationOutcome(
         strategy, vm, new_vm, pause_ns, blackout_ns, resume_ns, exported, adjusted

@@ -1,21 +1,9 @@
-"""A guest's clock over time, across migrations: exact numpy arrays for plots and widgets.
+"""A guest's clock over time, across migrations: exact numpy arrays for chapter 06's plots.
 
-:func:`simulate_timeline` boots a guest on one host, migrates it along a list of
-:class:`Hop` s with one :class:`~tscmath.migration.strategies.Strategy`, and samples, at
-evenly spaced integer true times, what the guest reads and believes:
-
-* ``guest_tsc`` (uint64): the core equation on the host of the moment, computed with
-  :func:`tscmath.scale_array` from the exact host TSC (:meth:`Host.tsc_array`);
-* ``guest_ns`` (uint64): the time since boot the guest believes, ``floor(tsc * 1e9 / hz)``
-  (modulo ``2**64``, which only matters for a guest TSC near the wrap, e.g. "naive");
-* ``error_ns`` (int64): ``guest_ns - (true_ns - boot_ns)``, the exact value whenever it
-  fits int64 (otherwise its two's-complement residue, as the wrap makes it meaningless);
-* ``segment`` (int32): index into ``vms`` (segment ``k`` runs on ``vms[k].host``);
-* ``paused`` (bool): the sample lies in a blackout ``[pause, resume)``; the guest is not
-  running there and its TSC is shown frozen at the value exported at the pause (it belongs
-  to the source segment).
-
-Every element equals the scalar model (:meth:`Vm.guest_tsc_at`, ...) at the same time.
+:func:`simulate_timeline` boots a guest, migrates it along :class:`Hop` s with one
+:class:`~tscmath.migration.strategies.Strategy` and samples what it reads and believes
+(``guest_tsc``, ``guest_ns``, ``error_ns``, ``segment``, ``paused``); every element equals the
+scalar model at the same time.
 
 Examples
 --------
