@@ -241,6 +241,11 @@ def warm_up(packages: list[str] | tuple[str, ...] = ()) -> str:
 
     for name in packages:
         importlib.import_module(str(name))
+    if "sympy" in packages:  # SymPy loads its simplification on first use: do it now
+        import sympy
+
+        x = sympy.Symbol("x", positive=True)
+        sympy.simplify((x + 1) ** 2 / 2**x - x**2 / 2**x)
     return "ok"
 
 
