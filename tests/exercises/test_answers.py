@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tsccourse.exercises import check, exercises
-from tsccourse.exercises.answers import CODING, expected_answer, expected_answers, written_forms
 
+from ..answers import CODING, expected_answer, expected_answers, written_forms
 from ..conftest import notebook_paths
 
 
