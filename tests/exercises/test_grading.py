@@ -2,15 +2,19 @@
 
 One run of the command line over a folder of submissions made from a small instructor
 notebook: good, malformed, renamed, id-less, re-created, forged, tampering, looping and dying
-ones. The good ones are graded right, each bad one is reported, none is lost.
+ones. The good ones are graded right, each bad one is reported, none is lost. The run has a
+roster (two files of one student: one counts, never summed) and starts in the submissions'
+folder, where a planted ``nbclient.py`` must never be imported by the grader.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -149,8 +153,26 @@ def graded(tmp_path_factory):
     other = nbformat.v4.new_notebook()
     other.cells = [nbformat.v4.new_code_cell("x = 1")]
     _write(subs, "unrelated.ipynb", other)
-    files = sorted(subs.iterdir())
-    out = root / "grades.csv"
+    # Code a grader process would run if it imported from the folder it was started in.
+    (subs / "nbclient.py").write_text(f"open({str(root / 'planted-ran')!r}, 'w').close()\n")
+    (subs / "tsccourse").mkdir()
+    (subs / "tsccourse" / "__init__.py").write_text((subs / "nbclient.py").read_text())
+    # good.ipynb and recreated.ipynb are carol's (recreated is newer: it counts).
+    os.utime(subs / "good.ipynb", (1_000_000_000, 1_000_000_000))
+    roster = root / "roster.csv"
+    roster.write_text(
+        "student,file,email\n"
+        "carol,good.ipynb,c@example.org\n"
+        "carol,recreated.ipynb,c@example.org\n"
+        "dave,nothing-of-dave.ipynb,d@example.org\n"
+        + "".join(
+            f"{f.stem},{f.name},\n"
+            for f in sorted(subs.glob("*.ipynb"))
+            if f.stem not in ("good", "recreated", "unrelated")
+        )
+    )
+    files = sorted(subs.glob("*.ipynb"))
+    out, reports = root / "grades.csv", root / "reports.json"
     run = subprocess.run(
         [
             sys.executable,
@@ -161,76 +183,113 @@ def graded(tmp_path_factory):
             str(source),
             "--csv",
             str(out),
+            "--json",
+            str(reports),
+            "--roster",
+            str(roster),
             "-j",
             "2",
             "--timeout",
             "4",
+            "--kill-after",
+            "2",
             "--notebook-timeout",
-            "12",
+            "60",
             "--check-timeout",
             "15",
         ],
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=subs,
     )
     rows = {row["student"]: row for row in csv.DictReader(out.open())}
-    return run, rows, files
+    by_file = {Path(r["file"]).stem: r for r in json.loads(reports.read_text())}
+    return run, rows, files, by_file, root
 
 
-def _statuses(row):
-    return [row[e] for e in ORDER]
+def _statuses(report):
+    return [{g["exercise"]: g["status"] for g in report["graded"]}[e] for e in ORDER]
+
+
+def _score(report):
+    return sum(g["status"] == "correct" for g in report["graded"])
 
 
 def test_no_submission_is_lost_and_the_run_reports_trouble(graded):
-    run, rows, files = graded
+    run, rows, files, by_file, _ = graded
     assert run.returncode == 1, run.stdout + run.stderr
-    assert sorted(rows) == sorted(f.stem for f in files)
+    assert sorted(by_file) == sorted(f.stem for f in files)
     assert f"{len(files)} submission(s)" in run.stdout
 
 
 def test_good_work_is_graded_right_however_it_was_saved(graded):
-    _, rows, _ = graded
+    *_, by_file, _ = graded
     for name in ["good", "oldformat", "recreated"]:
-        assert _statuses(rows[name]) == ["correct"] * 3, (name, rows[name])
-        assert rows[name]["score"] == "3" and rows[name]["total"] == "3"
-        assert rows[name]["problems"] == ""
+        assert _statuses(by_file[name]) == ["correct"] * 3, (name, by_file[name])
+        assert by_file[name]["problems"] == []
 
 
 def test_forgeries_renaming_numpy_and_endless_functions_do_not_pass(graded):
-    _, rows, _ = graded
+    _, rows, _, by_file, _ = graded
+    report = by_file["alice_01_download(3)"]
+    assert report["notebook"] == "fuzz-set"
+    assert _statuses(report) == ["wrong", "wrong", "wrong"]
     row = rows["alice_01_download(3)"]
-    assert row["notebooks"] == "fuzz-set"
-    assert _statuses(row) == ["wrong", "wrong", "wrong"]
-    assert row["score"] == "0" and row["total"] == "3"
+    assert row["points"] == "0" and row["max_points"] == "3" and row["percent"] == "0.0"
 
 
 def test_a_deleted_check_is_not_answered_and_tampering_fails(graded):
-    _, rows, _ = graded
-    row = rows["deleted_check_and_tamper"]
-    assert _statuses(row) == ["correct", "not answered", "wrong"]
-    assert row["total"] == "3"
+    *_, by_file, _ = graded
+    assert _statuses(by_file["deleted_check_and_tamper"]) == ["correct", "not answered", "wrong"]
 
 
 def test_loops_and_dead_kernels_are_reported_and_what_ran_is_kept(graded):
-    _, rows, _ = graded
-    row = rows["loop_then_dying"]
-    assert _statuses(row)[:2] == ["correct", "correct"]
-    assert "kernel died" in row["problems"]
-    assert _statuses(rows["stubborn"])[0] == "correct"
-    assert "notebook-timeout" in rows["stubborn"]["problems"]
+    *_, by_file, _ = graded
+    report = by_file["loop_then_dying"]
+    assert _statuses(report)[:2] == ["correct", "correct"]
+    assert "kernel died" in report["problems"][0]
+    # A loop that swallows every interrupt: killed --kill-after seconds after the interrupt,
+    # long before --notebook-timeout; what ran before counts, the rest is "not run".
+    stubborn = by_file["stubborn"]
+    assert _statuses(stubborn) == ["correct", "not run", "not run"]
+    assert "ignored the interrupt" in stubborn["problems"][0], stubborn
 
 
 def test_unreadable_and_unmatched_files_are_reported(graded):
-    _, rows, _ = graded
+    _, rows, _, by_file, _ = graded
     for name, why in [
         ("notjson", "not JSON"),
         ("empty", "not a notebook"),
         ("binary", "binary"),
         ("unrelated", "no instructor notebook matches"),
     ]:
-        assert why in rows[name]["problems"], rows[name]
-        assert rows[name]["total"] == "0"
+        assert why in by_file[name]["problems"][-1], by_file[name]
+        assert by_file[name]["graded"] == []
+    assert "not in the roster" in rows["unrelated"]["notes"]
+    assert "no instructor notebook matches" in rows["unrelated"]["notes"]
+
+
+def test_the_roster_makes_one_row_per_student_and_duplicates_are_never_summed(graded):
+    _, rows, _, by_file, _ = graded
+    carol = rows["carol"]
+    assert carol["points"] == "3" and carol["max_points"] == "3", carol
+    assert carol["files"] == "recreated.ipynb"
+    assert "2 submissions, counted recreated.ipynb (3/3, newest)" in carol["notes"]
+    assert "not counted: good.ipynb (3/3)" in carol["notes"]
+    assert rows["dave"]["points"] == "0" and "no submission" in rows["dave"]["notes"]
+    assert "good" not in rows and "recreated" not in rows
+    for row in rows.values():  # a row's columns always agree with its total
+        assert int(row["points"]) == sum(int(row[e]) for e in ORDER), row
+        assert row["percent"] == f"{100 * int(row['points']) / 3:.1f}"
+    assert int(rows["deleted_check_and_tamper"]["points"]) == _score(
+        by_file["deleted_check_and_tamper"]
+    )
+
+
+def test_the_grader_never_imports_from_the_folder_it_was_started_in(graded):
+    *_, root = graded
+    assert not (root / "planted-ran").exists()
 
 
 def test_a_missing_source_folder_is_reported_and_the_run_goes_on(tmp_path):
@@ -256,7 +315,7 @@ def test_a_missing_source_folder_is_reported_and_the_run_goes_on(tmp_path):
     assert "is not a folder" in run.stdout
     rows = list(csv.DictReader((tmp_path / "g.csv").open()))
     assert [r["student"] for r in rows] == ["a", "b"]
-    assert all("is not a folder" in r["problems"] for r in rows)
+    assert all("is not a folder" in r["notes"] for r in rows)
 
 
 def test_matching_never_uses_the_file_name(tmp_path):
