@@ -3,8 +3,9 @@
 One run of the command line over a folder of submissions made from a small instructor
 notebook: good, malformed, renamed, id-less, re-created, forged, tampering, looping and dying
 ones. The good ones are graded right, each bad one is reported, none is lost. The run has a
-roster (two files of one student: one counts, never summed) and starts in the submissions'
-folder, where a planted ``nbclient.py`` must never be imported by the grader.
+roster (two files of one student: one counts, never summed) and starts, as README's
+``python -I -m ...`` command, in the submissions' folder, where a planted ``nbclient.py`` and
+``tsccourse/`` must never be imported by the grader or its workers.
 """
 
 from __future__ import annotations
@@ -176,6 +177,7 @@ def graded(tmp_path_factory):
     run = subprocess.run(
         [
             sys.executable,
+            "-I",
             "-m",
             "tsccourse.exercises.grading",
             *map(str, files),
@@ -338,3 +340,103 @@ def test_report_round_trips_and_check_calls_name_exercises():
     ]
     report = Report("a.ipynb", "a", "n", "notebook id", [], ["p"])
     assert Report.from_json(report.to_json()) == report
+
+
+# --- the gradebook, without kernels -----------------------------------------------------------
+
+
+def _report(file, student, notebook, statuses, *, modified=0.0, problems=()):
+    from tsccourse.exercises.grading import Graded
+
+    graded = [Graded(e, s, "") for e, s in statuses.items()]
+    return Report(file, student, notebook, "notebook id", graded, list(problems), modified)
+
+
+def _csv_rows(text):
+    return {row["student"]: row for row in csv.DictReader(text.splitlines())}
+
+
+def test_two_submissions_of_one_notebook_count_once_and_the_note_says_which():
+    from tsccourse.exercises.gradebook import to_csv
+
+    old = _report("s/ann/a.ipynb", "ann", "09", {"09.1": "correct", "09.2": "correct"}, modified=1)
+    new = _report("s/ann/b.ipynb", "ann", "09", {"09.1": "correct", "09.2": "wrong"}, modified=2)
+    other = _report("s/ann/c.ipynb", "ann", "10", {"10.1": "correct"}, modified=3)
+    bob = _report("s/bob/a.ipynb", "bob", "09", {"09.1": "wrong", "09.2": "not run"})
+    newest = _csv_rows(to_csv([old, new, other, bob]))
+    assert list(newest["ann"])[:5] == ["student", "09.1", "09.2", "10.1", "points"]
+    assert [newest["ann"][k] for k in ("09.1", "09.2", "10.1", "points", "max_points")] == [
+        "1",
+        "0",
+        "1",
+        "2",
+        "3",
+    ]
+    assert newest["ann"]["percent"] == "66.7" and newest["ann"]["files"] == "b.ipynb;c.ipynb"
+    assert (
+        "09: 2 submissions, counted b.ipynb (1/2, newest), not counted: a.ipynb (2/2)"
+        in (newest["ann"]["notes"])
+    )
+    assert newest["bob"]["points"] == "0" and "10: not submitted" in newest["bob"]["notes"]
+    best = _csv_rows(to_csv([old, new, other, bob], keep="best"))
+    assert (
+        best["ann"]["points"] == "3"
+        and "counted a.ipynb (2/2, most points)" in (best["ann"]["notes"])
+    )
+    for rows in (newest, best):  # never summed: a row's columns always make its total
+        for row in rows.values():
+            assert int(row["points"]) == sum(int(row[e]) for e in ("09.1", "09.2", "10.1"))
+            assert int(row["points"]) <= int(row["max_points"])
+
+
+def test_roster_lines_patterns_missing_students_and_strangers(tmp_path):
+    from tsccourse.exercises.gradebook import read_roster, students_of, to_csv
+
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    (tmp_path / "roster.csv").write_text(
+        "\ufeffstudent,file,email\nann@x.org,ann_*,\nbob@x.org,dl/b-09.ipynb,\n"
+        "cy@x.org,none.ipynb,\nann@x.org,both_*,\nbob@x.org,both_*,\n"
+    )
+    roster = read_roster(tmp_path / "roster.csv")
+    paths = [folder / n for n in ("ann_09.ipynb", "ann_10.ipynb", "b-09.ipynb", "zed.ipynb")]
+    paths.append(folder / "both_1.ipynb")
+    students, problems, rule = students_of(paths, roster=roster)
+    assert students[:4] == ["ann@x.org", "ann@x.org", "bob@x.org", "zed"]
+    assert problems[:3] == [None, None, None] and "not in the roster" in problems[3]
+    assert "ann@x.org and bob@x.org" in problems[4] and "roster" in rule
+    reports = [
+        _report(str(p), s, "09", {"09.1": "correct"}, problems=[q] if q else [])
+        for p, s, q in zip(paths, students, problems, strict=True)
+    ]
+    reports[1].notebook = "10"
+    reports[1].graded = [reports[1].graded[0].__class__("10.1", "wrong", "")]
+    rows = _csv_rows(to_csv(reports, roster))
+    assert list(rows)[:3] == ["ann@x.org", "bob@x.org", "cy@x.org"]  # roster order first
+    assert rows["cy@x.org"]["points"] == "0" and rows["cy@x.org"]["notes"] == "no submission"
+    assert "not in the roster" in rows["zed"]["notes"]
+    assert rows["ann@x.org"]["files"] == "ann_09.ipynb;ann_10.ipynb"
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [("name,file\na,b\n", "columns 'student' and 'file'"), ("student,file\na,\n", "line 2")],
+)
+def test_a_bad_roster_is_named(tmp_path, text, why):
+    from tsccourse.exercises.gradebook import read_roster
+
+    (tmp_path / "r.csv").write_text(text)
+    with pytest.raises(ValueError, match=why):
+        read_roster(tmp_path / "r.csv")
+
+
+def test_students_by_layout():
+    from tsccourse.exercises.gradebook import students_of
+
+    nbgrader = [Path("s/ann/set09/09.ipynb"), Path("s/bob/set09/09.ipynb")]
+    assert students_of(nbgrader)[0] == ["ann", "bob"]
+    assert students_of(nbgrader, "nbgrader")[0] == ["ann", "bob"]
+    assert students_of(nbgrader, "folder")[0] == ["set09", "set09"]
+    assert students_of([Path("s/x.ipynb"), Path("s/y/z.ipynb")])[0] == ["x", "y"]
+    with pytest.raises(ValueError, match="--student-by"):
+        students_of(nbgrader, "email")

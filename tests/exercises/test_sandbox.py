@@ -352,7 +352,7 @@ def test_honest_work_is_graded_as_before(sandboxed):
 @needs_sandbox
 def test_the_instructor_notebooks_environment_home_and_network_stay_out_of_reach(sandboxed):
     report = sandboxed["reports"]["attacker"]
-    assert _statuses(report) == ["wrong"] * 3, report
+    assert _statuses(report) == ["not answered", "wrong", "wrong"], report
     assert sandboxed["hits"] == []
 
 

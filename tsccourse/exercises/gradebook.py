@@ -261,8 +261,24 @@ def rows(
     return columns, table
 
 
+def _cell(text: str) -> str:
+    """Text as a spreadsheet shows it, never as a formula (a file name may start with ``=``).
+
+    Examples
+    --------
+    >>> _cell("=HYPERLINK(1)"), _cell("alice")
+    ("'=HYPERLINK(1)", 'alice')
+    """
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def to_csv(reports: list[Report], roster: Roster | None = None, keep: str = "newest") -> str:
-    """The CSV an LMS imports: the columns of this module's docstring."""
+    """The CSV an LMS imports: the columns of this module's docstring.
+
+    Text cells (student, files, notes) never start a formula: one beginning with ``=``,
+    ``+``, ``-`` or ``@`` gets a leading ``'``; control characters become spaces.
+    """
     columns, table = rows(reports, roster, keep)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -272,13 +288,13 @@ def to_csv(reports: list[Report], roster: Roster | None = None, keep: str = "new
         percent = f"{100 * points / len(columns):.1f}" if columns else ""
         writer.writerow(
             [
-                row.student,
+                _cell(row.student),
                 *[row.points[c] for c in columns],
                 points,
                 len(columns),
                 percent,
-                ";".join(row.files),
-                "; ".join(row.notes),
+                _cell(";".join(row.files)),
+                _cell("; ".join(row.notes)),
             ]
         )
     return buffer.getvalue()

@@ -654,22 +654,35 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.no_sandbox_i_understand:
         unavailable()  # probed once; the children inherit the answer
     options = _grade_options(args)
+
+    def grade(request: dict) -> None:
+        report = grade_submission(
+            Path(request["file"]),
+            args.source,
+            student=request["student"],
+            instructors=instructors,
+            **options,
+        )
+        Path(request["out"]).write_text(report.to_json(), encoding="utf-8")
+
     for line in sys.stdin:
         request = json.loads(line)
+        if not hasattr(os, "fork"):  # Windows (never sandboxed): grade here
+            grade(request)
+            print(json.dumps({"file": request["file"], "killed": False}), flush=True)
+            continue
         pid = os.fork()
         if pid == 0:  # the child: grade, write the report, end
             status = 1
             try:
+                import resource
+
+                # The child reads what a submission's kernel sends: bound its memory.
+                memory = 2 * args.memory_mb * 1024 * 1024
+                resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, 1)  # stdout is the worker's answer channel
-                report = grade_submission(
-                    Path(request["file"]),
-                    args.source,
-                    student=request["student"],
-                    instructors=instructors,
-                    **options,
-                )
-                Path(request["out"]).write_text(report.to_json(), encoding="utf-8")
+                grade(request)
                 status = 0
             finally:
                 os._exit(status)
@@ -774,14 +787,15 @@ class _Worker:
 
     def _answer(self, seconds: float) -> dict | None:
         """The worker's line for this submission; None when it did not come in time."""
-        import select
-
         assert self.process is not None and self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], seconds)
-        if not ready:
-            return None
+        stdout, lines = self.process.stdout, []
+        reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(seconds)
+        if not lines:
+            return None  # the caller stops the worker, which ends the read
         try:
-            return json.loads(self.process.stdout.readline() or "{}")
+            return json.loads(lines[0] or "{}")
         except ValueError:
             return {}
 
@@ -839,6 +853,11 @@ def grade_all(paths: list[Path], args: argparse.Namespace) -> list[Report]:
     return done
 
 
+def _printable(text: str) -> str:
+    """No terminal escapes from a file name or a kernel's words reach the instructor's screen."""
+    return "".join(c if c.isprintable() else "?" for c in str(text))
+
+
 def summary(reports: list[Report], *, verbose: bool = True) -> str:
     """A readable account of every submission and a count per exercise."""
     lines = []
@@ -869,7 +888,7 @@ def summary(reports: list[Report], *, verbose: bool = True) -> str:
             f"{c.get('not answered', 0)} not answered"
         )
         lines.append(line + (f", {c['not run']} not run" if c.get("not run") else ""))
-    return "\n".join(lines)
+    return "\n".join(_printable(line) for line in lines)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -109,8 +109,8 @@ class Limits:
     processes : int
         Processes and threads of the sandbox's uid (``RLIMIT_NPROC``).
     file_mb : int
-        Largest file a process may write, MiB (``RLIMIT_FSIZE``); also the size of ``/tmp``
-        is ``4 * file_mb``.
+        Largest file a process may write, MiB (``RLIMIT_FSIZE``); ``/tmp`` and ``/dev/shm``
+        (memory) hold at most ``4 * file_mb`` each.
     open_files : int
         Open file descriptors per process (``RLIMIT_NOFILE``).
     """
@@ -278,9 +278,10 @@ class Sandbox:
         cmd += ["--perms", "0755", "--dir", "/etc"]  # bwrap would make it 0700
         for name in ETC_FILES:
             cmd += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-        cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm"]
-        tmp_bytes = 4 * self.limits.file_mb * 1024 * 1024
+        tmp_bytes = 4 * self.limits.file_mb * 1024 * 1024  # RAM: each tmpfs is bounded
         size = ["--size", str(tmp_bytes)] if _bwrap_has("--size") else []  # bubblewrap 0.8
+        cmd += ["--proc", "/proc", "--dev", "/dev"]
+        cmd += ["--perms", "1777", *size, "--tmpfs", "/dev/shm"]
         cmd += ["--perms", "1777", *size, "--tmpfs", "/tmp"]
         readable = self.readable()
         venv = Path(sys.prefix).absolute()
