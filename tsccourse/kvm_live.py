@@ -1,39 +1,13 @@
 """Your machine's KVM, live: a tiny real guest, and the kvmclock page the running kernel writes.
 
-A driver of exactly the part of the Linux KVM API that chapter 08 needs, with the standard
-library only (``os``, ``fcntl``, ``mmap``, ``struct``, ``ctypes``). Every ioctl and struct keeps
-its name from Linux ``include/uapi/linux/kvm.h`` and ``arch/x86/include/uapi/asm/kvm.h``
-(numbers and layouts read at torvalds/linux; the calls as documented in
-``Documentation/virt/kvm/api.rst``; the TSC offset attribute in
-``Documentation/virt/kvm/devices/vcpu.rst``). The ABI is stable: the numbers are the same in
-every kernel since each call appeared (``KVM_CLOCK_HOST_TSC``/``REALTIME`` and
-``KVM_VCPU_TSC_OFFSET`` since Linux 5.16, the latter in commit 828ca89628bf).
-
-What one run does (:func:`run_tiny_guest`):
-
-1. open ``/dev/kvm`` (``KVM_GET_API_VERSION`` must say 12), ``KVM_CREATE_VM``, give the VM one
-   64 KiB memory slot (``KVM_SET_USER_MEMORY_REGION``) and one vCPU (``KVM_CREATE_VCPU``,
-   its ``struct kvm_run`` mapped with ``mmap``), in 16-bit real mode at address 0x1000;
-2. optionally write ``KVM_VCPU_TSC_OFFSET`` or ``KVM_SET_TSC_KHZ``;
-3. read the host TSC and ``KVM_GET_CLOCK``, ``KVM_RUN`` the guest of :data:`GUEST_PROGRAM` until
-   it halts, read the host TSC and ``KVM_GET_CLOCK`` again. The guest writes
-   ``MSR_KVM_SYSTEM_TIME_NEW`` (0x4b564d01, ``arch/x86/include/uapi/asm/kvm_para.h``) with the
-   guest-physical address of its kvmclock page, reads ``RDTSC`` and sends the 64-bit value out
-   through two 32-bit port writes, then ``HLT``;
-4. decode the ``pvclock_vcpu_time_info`` KVM wrote into guest memory
-   (``arch/x86/include/asm/pvclock-abi.h``) as a
-   :class:`~tscmath.guest_view.pvclock.PvclockTimeInfo`.
-
-Every run is bounded: the guest ends in ``HLT``; an exit the program cannot cause raises
-:class:`KvmUnexpectedExit`; a ``KVM_RUN`` that does not return within ``timeout_s`` is
-interrupted by a ``SIGALRM`` timer and raises :class:`KvmRunTimeout` (so runs must start from
-the main thread, where Python lets a timer be armed). File descriptors and mappings are closed
-by context managers. Nothing touches the network.
-
-Errors are :class:`KvmError`, an :class:`OSError` (the machine, not the caller's input, is at
-fault): :class:`KvmUnavailable` when ``/dev/kvm`` is missing, not permitted (root or the ``kvm``
-group), not x86-64 KVM, or lacks a capability; :class:`KvmUnexpectedExit`;
-:class:`KvmRunTimeout`. Bad arguments raise :class:`tscmath.InvalidInput` as everywhere.
+Chapter 08c runs it. A driver of exactly the part of the Linux KVM API the chapter needs, on
+the standard library only; every ioctl and struct keeps its name from Linux
+``include/uapi/linux/kvm.h``. :func:`run_tiny_guest` creates a VM with one vCPU, runs the
+guest of :data:`GUEST_PROGRAM` (it registers its kvmclock page, reads ``RDTSC`` and halts)
+and decodes the page KVM wrote as a :class:`~tscmath.guest_view.pvclock.PvclockTimeInfo`.
+Every run is bounded (``HLT``, an unexpected exit or a ``SIGALRM`` timeout end it, so runs
+start from the main thread). The machine's faults are :class:`KvmError` (an ``OSError``); bad
+arguments raise :class:`tscmath.InvalidInput` as everywhere.
 
 Examples
 --------
@@ -69,7 +43,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tscmath.errors import U64_MAX, InvalidInput, check_int, check_u64
+from tscmath.errors import (
+    U32_MAX,
+    U64_MAX,
+    InvalidInput,
+    check_int,
+    check_sequence,
+    check_str,
+    check_u64,
+)
 from tscmath.guest_view.pvclock import PvclockTimeInfo
 
 from .kvm_checks import (
@@ -82,21 +64,10 @@ from .kvm_checks import (
 
 __all__ = [
     "KVM_DEVICE",
-    "KVM_API_VERSION",
     "KvmError",
     "KvmUnavailable",
     "KvmUnexpectedExit",
-    "KvmRunTimeout",
-    "GUEST_PROGRAM",
     "describe_program",
-    "kvm_unavailable_reason",
-    "vendor_modules",
-    "Kvm",
-    "Vm",
-    "Vcpu",
-    "host_rdtsc",
-    "run_tiny_guest",
-    "try_tsc_khz",
     "record_session",
     "live_or_recorded",
 ]
@@ -212,8 +183,13 @@ GUEST_CODE = b"".join(code for code, _ in GUEST_PROGRAM)
 
 def describe_program(program: tuple[tuple[bytes, str], ...] = GUEST_PROGRAM) -> list[str]:
     """The program as a listing: address, bytes, instruction and comment, one line each."""
+    steps = check_sequence("program", program, 4096)
+    for i, step in enumerate(steps):
+        if not (isinstance(step, tuple) and len(step) == 2 and isinstance(step[0], bytes)):
+            raise InvalidInput(f"program[{i}] must be a (bytes, str) pair; got {step!r}")
+        check_str(f"program[{i}][1]", step[1])
     lines, address = [], CODE_GPA
-    for code, text in program:
+    for code, text in steps:
         lines.append(f"{address:#06x}: {code.hex(' '):<20} {text}")
         address += len(code)
     return lines
@@ -522,7 +498,7 @@ class Vcpu:
 
     def set_tsc_khz(self, khz: int) -> None:
         """``KVM_SET_TSC_KHZ``; a refusal raises :class:`KvmError` with its errno."""
-        _ioctl(self.fd, KVM_SET_TSC_KHZ, check_int("khz", khz, 1, (1 << 32) - 1), "KVM_SET_TSC_KHZ")
+        _ioctl(self.fd, KVM_SET_TSC_KHZ, check_int("khz", khz, 1, U32_MAX), "KVM_SET_TSC_KHZ")
 
     def _tsc_offset_attr(self, request: int, what: str, value: int = 0) -> int:
         cell = ctypes.c_uint64(value)

@@ -30,6 +30,8 @@ The modules:
 ``set09_counting_and_scaling``  the checkers of notebook 09 (topics of chapters 01-05)
 ``set10_migration``             the checkers of notebook 10 (topics of chapters 06-08)
 ``grading``                     grading submitted notebooks (``python -m ...grading``)
+``kernel_sandbox``              a sandbox per submission (bubblewrap) for the grader's kernels
+``gradebook``                   grades an LMS takes: one row per student, points, percent
 ``transport``                   answers as plain data, from the student's kernel to the grader
 ``sandbox``                     a check run in a child process that can be killed (the grader)
 ==============================  =======================================================

@@ -1,18 +1,8 @@
 """Measuring the TSC frequency against a reference timer (PIT or HPET), and its error.
 
-An OS that cannot read the TSC rate from CPUID counts TSC ticks while a timer of known rate
-counts its own ticks, then divides. With the 8254 PIT (1,193,182 Hz) the estimate is::
-
-    tsc_hz = 1_193_182 * tsc_ticks // pit_ticks          (multiply first, then divide)
-
-as illumos ``usr/src/uts/i86pc/os/tscc_pit.c`` computes it. The HPET announces its own period
-in femtoseconds (typically 69,841,279 fs, about 14.318 MHz), so
-``tsc_hz = tsc_ticks * 10**15 // (hpet_ticks * period_fs)``.
-
-Every TSC read costs time and lands a little after the instant it is meant to capture (a PIT
-read is slow port I/O), so ``tsc_ticks`` is off by up to the read jitter at each end. The
-error of the estimate is about ``jitter / window``: a longer window gives a better estimate.
-:func:`simulate_calibration` simulates that with seeded randomness, in exact integers.
+Chapter 02 tells the story: multiply first, then divide, as illumos
+``usr/src/uts/i86pc/os/tscc_pit.c`` does; the error is about ``jitter / window``, which
+:func:`simulate_calibration` shows with seeded randomness, in exact integers.
 
 Examples
 --------
@@ -30,28 +20,23 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import (
+    U32_MAX,
     InvalidInput,
     check_count,
     check_fraction,
     check_hz,
     check_int,
-    check_nonnegative,
 )
 
 __all__ = [
     "PIT_HZ",
     "HPET_PERIOD_FS",
-    "FS_PER_S",
     "tsc_hz_from_cpuid_15h",
     "tsc_hz_from_pit",
-    "tsc_hz_from_hpet",
     "hpet_hz",
     "window_ticks",
     "error_bound_hz",
-    "CalibrationRun",
     "simulate_calibration",
-    "MAX_TRIALS",
-    "MAX_JITTER_TICKS",
 ]
 
 PIT_HZ = 1_193_182
@@ -78,19 +63,16 @@ def tsc_hz_from_cpuid_15h(eax: int, ebx: int, ecx: int) -> int:
     enumerated; ``ECX`` of 0 means the crystal frequency is not, and the OS must find it
     elsewhere (a model table, or calibration).
 
-    Raises
-    ------
-    InvalidInput
-        If a register is 0 or is not a 32-bit value.
+    Raises :class:`InvalidInput` if a register is 0 or is not a 32-bit value.
 
     Examples
     --------
     >>> tsc_hz_from_cpuid_15h(eax=2, ebx=250, ecx=24_000_000)   # 24 MHz crystal, ratio 125
     3000000000
     """
-    eax = check_int("eax (ratio denominator)", eax, 1, 2**32 - 1)
-    ebx = check_int("ebx (ratio numerator)", ebx, 1, 2**32 - 1)
-    ecx = check_int("ecx (crystal Hz)", ecx, 1, 2**32 - 1)
+    eax = check_int("eax (ratio denominator)", eax, 1, U32_MAX)
+    ebx = check_int("ebx (ratio numerator)", ebx, 1, U32_MAX)
+    ecx = check_int("ecx (crystal Hz)", ecx, 1, U32_MAX)
     return ecx * ebx // eax
 
 
@@ -99,10 +81,7 @@ def tsc_hz_from_pit(tsc_ticks: int, pit_ticks: int, pit_hz: int = PIT_HZ) -> int
 
     Multiplies first, so no precision is lost before the one floor division.
 
-    Raises
-    ------
-    InvalidInput
-        If ``pit_ticks`` is 0 (the PIT never moved: no estimate is possible).
+    Raises :class:`InvalidInput` if ``pit_ticks`` is 0 (the PIT never moved: no estimate).
 
     Examples
     --------
@@ -113,7 +92,7 @@ def tsc_hz_from_pit(tsc_ticks: int, pit_ticks: int, pit_hz: int = PIT_HZ) -> int
     ...
     tscmath.errors.InvalidInput: pit_ticks must be an integer >= 1; got 0
     """
-    tsc_ticks = check_nonnegative("tsc_ticks", tsc_ticks)
+    tsc_ticks = check_int("tsc_ticks", tsc_ticks)
     pit_ticks = check_int("pit_ticks", pit_ticks, 1)
     pit_hz = check_hz("pit_hz", pit_hz)
     return pit_hz * tsc_ticks // pit_ticks
@@ -127,7 +106,7 @@ def tsc_hz_from_hpet(tsc_ticks: int, hpet_ticks: int, period_fs: int = HPET_PERI
     >>> tsc_hz_from_hpet(3_000_000_000, 14_318_180)
     2999999987
     """
-    tsc_ticks = check_nonnegative("tsc_ticks", tsc_ticks)
+    tsc_ticks = check_int("tsc_ticks", tsc_ticks)
     hpet_ticks = check_int("hpet_ticks", hpet_ticks, 1)
     period_fs = check_int("period_fs", period_fs, 1)
     return tsc_ticks * FS_PER_S // (hpet_ticks * period_fs)
@@ -178,7 +157,7 @@ def error_bound_hz(ref_ticks: int, jitter_ticks: int, ref_hz: int | Fraction = P
     60021
     """
     ref_ticks = check_int("ref_ticks", ref_ticks, 1)
-    jitter_ticks = check_nonnegative("jitter_ticks", jitter_ticks)
+    jitter_ticks = check_int("jitter_ticks", jitter_ticks)
     ref_hz = check_fraction("ref_hz", ref_hz)
     return ref_hz * (jitter_ticks + 1) / ref_ticks + 1
 
@@ -209,7 +188,7 @@ class CalibrationRun:
                 f"{self.estimates_hz!r}"
             )
         estimates = tuple(
-            check_nonnegative(f"estimates_hz[{i}]", e) for i, e in enumerate(self.estimates_hz)
+            check_int(f"estimates_hz[{i}]", e) for i, e in enumerate(self.estimates_hz)
         )
         object.__setattr__(self, "estimates_hz", estimates)
         object.__setattr__(self, "true_hz", check_hz("true_hz", self.true_hz))
@@ -243,27 +222,10 @@ def simulate_calibration(
     The estimate is then computed as the OS does (:func:`tsc_hz_from_pit` or
     :func:`tsc_hz_from_hpet`), assuming the reference runs at its nominal rate.
 
-    Parameters
-    ----------
-    true_tsc_hz : int
-        The TSC's real rate in Hz.
-    window_ns : int
-        Length of the calibration window in ns (rounded down to whole reference ticks).
-    jitter_ticks : int
-        Largest lateness of one TSC read, in TSC ticks, ``0 .. MAX_JITTER_TICKS``.
-    trials : int
-        Number of calibrations to simulate, ``1 .. MAX_TRIALS``.
-    seed : int
-        Seed of the random generator (same seed, same answers), ``>= 0``.
-    reference : {"pit", "hpet"}
-        The reference timer.
-    ref_true_hz : int or Fraction, optional
-        The reference's *real* rate (positive), if its crystal is off its nominal rate
-        (default: nominal).
-
-    Returns
-    -------
-    CalibrationRun
+    ``window_ns`` is rounded down to whole reference ticks; ``jitter_ticks`` in
+    ``0 .. MAX_JITTER_TICKS``; ``trials`` in ``1 .. MAX_TRIALS``; the same ``seed`` gives the
+    same answers; ``reference`` is ``"pit"`` or ``"hpet"``; ``ref_true_hz`` is the reference's
+    real rate if its crystal is off its nominal one (default: nominal).
 
     Examples
     --------
@@ -276,7 +238,7 @@ def simulate_calibration(
     true_tsc_hz = check_hz("true_tsc_hz", true_tsc_hz)
     jitter_ticks = check_int("jitter_ticks", jitter_ticks, 0, MAX_JITTER_TICKS)
     trials = check_count("trials", trials, 1, MAX_TRIALS, "MAX_TRIALS")
-    seed = check_nonnegative("seed", seed)
+    seed = check_int("seed", seed)
     if isinstance(reference, str) and reference == "pit":
         nominal: Fraction = Fraction(PIT_HZ)
     elif isinstance(reference, str) and reference == "hpet":

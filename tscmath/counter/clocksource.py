@@ -1,35 +1,22 @@
 """Ticks to nanoseconds with ``mult`` and ``shift``, as a Linux clocksource (and kvmclock) does.
 
-Linux converts a counter delta to nanoseconds without dividing::
-
-    ns = (delta * mult) >> shift          (64-bit product)
-
-``mult`` and ``shift`` are chosen once per frequency by ``clocks_calc_mult_shift()``
-(Linux ``kernel/time/clocksource.c``): the largest ``shift <= 32`` such that ``mult`` stays
-below ``2**sftacc``, where ``sftacc`` leaves enough headroom that ``delta * mult`` does not
-overflow 64 bits for deltas up to ``max_seconds`` seconds. ``mult`` is rounded to nearest.
-kvmclock (``arch/x86/include/asm/pvclock.h``) uses the same form with ``shift`` fixed at 32
-and a power-of-two pre-shift of the delta.
-
-Everything here is exact integer arithmetic.
+``ns = (delta * mult) >> shift``, with ``mult`` and ``shift`` from ``clocks_calc_mult_shift()``
+(Linux ``kernel/time/clocksource.c``). Chapter 02; exact integer arithmetic.
 
 Examples
 --------
 >>> mult, shift = calc_mult_shift(3_000_000_000, 600)
->>> mult, shift
-(5592405, 24)
->>> cyc_to_ns(3_000_000_000, mult, shift)  # one second of a 3 GHz TSC, in ns
-999999940
+>>> mult, shift, cyc_to_ns(3_000_000_000, mult, shift)  # one second of a 3 GHz TSC, in ns
+(5592405, 24, 999999940)
 """
 
 from __future__ import annotations
 
 from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, check_int, check_nonnegative
+from ..errors import U32_MAX, U64_MAX, InvalidInput, check_int
 
-__all__ = ["U32_MAX", "calc_mult_shift", "cyc_to_ns", "max_delta_cycles", "horizon_ns"]
+__all__ = ["calc_mult_shift", "cyc_to_ns", "horizon_ns"]
 
-U32_MAX = (1 << 32) - 1
 """Largest value of a u32 (``mult``, and Linux's ``from``/``maxsec`` arguments)."""
 
 
@@ -41,24 +28,9 @@ def calc_mult_shift(hz: int, max_seconds: int) -> tuple[int, int]:
     first ``shift`` with ``mult < 2**sftacc`` is taken. That guarantees ``mult`` fits 32 bits
     and ``delta * mult < 2**64`` for every ``delta <= max_seconds * hz``.
 
-    Parameters
-    ----------
-    hz : int
-        Counter frequency in Hz, ``1 .. 2**32 - 1`` (Linux passes it as a u32).
-    max_seconds : int
-        The longest delta, in seconds, the conversion must handle, ``0 .. 2**32 - 1``.
-
-    Returns
-    -------
-    (int, int)
-        ``mult`` (``< 2**32``) and ``shift`` (``1 .. 32``).
-
-    Raises
-    ------
-    InvalidInput
-        On bad arguments, or when no ``shift >= 1`` gives a ``mult`` that is non-zero and small
-        enough (Linux would then silently return a zero ``mult``, or shift 0 with the shift-1
-        multiplier: both wrong).
+    ``hz`` in ``1 .. 2**32 - 1`` (Linux passes a u32), ``max_seconds`` in ``0 .. 2**32 - 1``.
+    Raises :class:`InvalidInput` when no ``shift >= 1`` gives a ``mult`` that is non-zero and
+    small enough (Linux would then silently return a zero ``mult``: wrong).
 
     Examples
     --------
@@ -87,20 +59,7 @@ def calc_mult_shift(hz: int, max_seconds: int) -> tuple[int, int]:
 def cyc_to_ns(delta: int, mult: int, shift: int) -> int:
     """``(delta * mult) >> shift``, exact, refusing a product that would overflow 64 bits.
 
-    Parameters
-    ----------
-    delta : int
-        Counter ticks, ``0 .. 2**64 - 1``.
-    mult : int
-        Multiplier, ``1 .. 2**64 - 1``.
-    shift : int
-        Right shift, ``0 .. 63``.
-
-    Raises
-    ------
-    InvalidInput
-        If an argument is out of range or ``delta * mult >= 2**64`` (the 64-bit kernel product
-        would wrap; see :func:`max_delta_cycles`).
+    ``delta`` in ``[0, 2**64)``, ``mult`` in ``1 .. 2**64 - 1``, ``shift`` in ``0 .. 63``.
 
     Examples
     --------
@@ -113,7 +72,7 @@ def cyc_to_ns(delta: int, mult: int, shift: int) -> int:
     ...
     tscmath.errors.InvalidInput: delta must be an integer in [0, 1099511627775] ...
     """
-    delta = check_nonnegative("delta", delta)
+    delta = check_int("delta", delta)
     mult = check_int("mult", mult, 1, U64_MAX)
     shift = check_int("shift", shift, 0, 63)
     limit = max_delta_cycles(mult)

@@ -1,45 +1,12 @@
 """The live migration of guest time: export, adjust (propolis), import (bhyve kernel).
 
-Three steps, as propolis and illumos bhyve do them:
-
-1. **export** (source, guest paused): one snapshot of the guest's frequency and TSC, the host
-   hrtime and wall clock, and the guest's ``boot_hrtime`` (:class:`VmTimeData`, the fields of
-   propolis ``VmTimeData``). bhyve's ``vmm_time_snapshot`` (``usr/src/uts/intel/io/vmm/vmm.c``)
-   reads them back to back with interrupts disabled; there is no sequence counter, and the
-   write side requires the whole-VM vcpuid -1, i.e. the VM write-lock
-   (``vmm_data_write_vmm_time``);
-2. **adjust** (destination userspace, :func:`adjust_time_data`): propolis
-   ``adjust_time_data`` steps 1-6, which carry the guest across hosts using the *wall
-   clocks* (the only clock the two hosts share) and re-base ``boot_hrtime`` on the
-   destination's hrtime;
-3. **import** (destination kernel, :func:`import_time_data`): bhyve's
-   ``vmm_data_write_vmm_time``, which checks the frequency, refuses an ``hrtime`` or a
-   ``boot_hrtime`` from the future (``EINVAL``), adds the ticks for the *local leg* (the
-   destination's hrtime between its snapshot and the write) and programs
-   ``M = floor(guest_freq * 2**F / host_hz)`` and ``offset = base_guest_tsc -
-   scale(host_tsc_now, M)``.
-
-The local leg, as bhyve has it and as it is meant (:class:`LocalLeg`). At illumos-gate commit
-09ea9c53 the write converts the hrtime delta to *host* ticks (``unscalehrtime``) and scales
-them with ``vm->freq_multiplier`` as it was *before* the write. On a freshly created
-destination VM that is ``VM_TSCM_NOSCALE`` (set by ``vm_init``), so the leg is counted in
-destination-host ticks, not guest ticks: a 50 ms leg for a 3 GHz guest on a 2.5 GHz host adds
-125,000,000 ticks instead of 150,000,000, and the guest resumes 50 ms x (1 - 2.5/3) = 8.33 ms
-behind. ``LocalLeg.BHYVE`` (the default) models that; ``LocalLeg.INTENDED`` counts the leg in
-guest ticks, ``floor(delta * guest_freq / 1e9)``, like propolis' cross-host leg. In propolis
-the destination's ``time_data`` (``bin/propolis-server/src/lib/migrate/destination.rs``)
-writes right after its snapshot (a log line and a probe apart), so the leg, and the error,
-are small in practice.
-
-Sources: propolis ``lib/propolis/src/vmm/time.rs`` (``VmTimeData``, ``adjust_time_data``,
-``calc_tsc_delta``; introduced in commit 7ed480843d3b, read at 41450834); illumos-gate
-``usr/src/uts/intel/io/vmm/vmm.c`` ("GUEST TIME SUPPORT"; ``vmm_data_write_vmm_time``) and
-``svm_freq_ratio`` in ``usr/src/uts/intel/io/vmm/amd/svm.c``, read at commit 09ea9c53.
-
-Design choice: :func:`adjust_time_data` returns an :class:`AdjustedTimeData` (the new data
-plus what was done to it, like propolis' ``VmTimeDataAdjustments``); a negative wall-clock
-delta is clamped to 0 and reported in ``migrate_delta_negative`` (alias ``clamped``), never
-raised, because propolis only logs it.
+Chapter 06 tells the story; the model follows propolis ``lib/propolis/src/vmm/time.rs``
+(``VmTimeData``, ``adjust_time_data``, ``calc_tsc_delta``, read at 41450834) and illumos-gate
+``usr/src/uts/intel/io/vmm/vmm.c`` (``vmm_data_write_vmm_time``, read at commit 09ea9c53):
+:func:`export_time_data` on the source, :func:`adjust_time_data` in the destination's
+userspace (a negative wall-clock delta is clamped and reported, never raised, as propolis
+only logs it), :func:`import_time_data` in its kernel, which counts the local leg as
+:class:`LocalLeg` says.
 
 Examples
 --------
@@ -59,32 +26,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..conversions import NS_PER_S, ns_to_ticks
+from ..conversions import MAX_HZ, NS_PER_S, ns_to_ticks
 from ..errors import (
+    I64_MAX,
     U64_MAX,
-    CheckedEnumType,
     InvalidInput,
     TscMathError,
     check_bool,
-    check_fields,
+    check_i64,
+    check_instance,
     check_int,
     check_member,
     check_u64,
 )
 from ..formats import AMD_SVM, FixedPointFormat
 from ..scaling import scale
-from .hosts import I64_MAX, MAX_HZ, Host, check_i64
+from .hosts import Host
 from .vm import Vm, anchor_vm, check_guest_frequency
 
 __all__ = [
     "VmTimeData",
-    "AdjustedTimeData",
     "LocalLeg",
-    "as_local_leg",
     "local_leg_ticks",
     "TimeDataFromFuture",
     "TimeAdjustOverflow",
-    "calc_tsc_delta",
     "export_time_data",
     "adjust_time_data",
     "import_time_data",
@@ -98,7 +63,7 @@ class TimeDataFromFuture(InvalidInput):
     """
 
 
-class LocalLeg(Enum, metaclass=CheckedEnumType):
+class LocalLeg(Enum):
     """How the kernel import counts the local leg (destination snapshot -> write).
 
     ``BHYVE``: as illumos bhyve's ``vmm_data_write_vmm_time`` does at commit 09ea9c53: the
@@ -116,17 +81,6 @@ class LocalLeg(Enum, metaclass=CheckedEnumType):
     INTENDED = "intended"
 
 
-def as_local_leg(leg: object) -> LocalLeg:
-    """Return ``leg`` as a :class:`LocalLeg` (a member or its value).
-
-    Examples
-    --------
-    >>> as_local_leg("intended")
-    <LocalLeg.INTENDED: 'intended'>
-    """
-    return check_member("local_leg", leg, LocalLeg)
-
-
 def local_leg_ticks(
     delta_ns: int,
     guest_hz: int,
@@ -138,21 +92,11 @@ def local_leg_ticks(
 ) -> int:
     """Ticks the kernel import adds for ``delta_ns`` of destination hrtime.
 
-    Parameters
-    ----------
-    delta_ns : int
-        Destination hrtime from its snapshot to the write (``>= 0``).
-    guest_hz, host_hz : int
-        The guest's and the destination host's TSC frequencies (Hz).
-    leg : LocalLeg or str, optional
-        ``LocalLeg.BHYVE`` (default): ``host_ticks = floor(delta * host_hz / 1e9)`` (bhyve's
-        ``unscalehrtime``, modelled as a floor), then scaled by ``prior_mult`` if the VM had
-        one. ``LocalLeg.INTENDED``: ``floor(delta * guest_hz / 1e9)``.
-    prior_mult : int or None, optional
-        The multiplier in force before the write, in ``fmt``; None (default) is
-        ``VM_TSCM_NOSCALE``, what ``vm_init`` leaves on a newly created VM.
-    fmt : FixedPointFormat, optional
-        The format of ``prior_mult`` (default AMD SVM 8.32, the only one bhyve scales with).
+    ``delta_ns`` is the destination hrtime from its snapshot to the write. ``LocalLeg.BHYVE``
+    (default) takes ``floor(delta * host_hz / 1e9)`` host ticks (bhyve's ``unscalehrtime``,
+    modelled as a floor), scaled by ``prior_mult`` (in ``fmt``) if the VM had one; ``None`` is
+    ``VM_TSCM_NOSCALE``, what ``vm_init`` leaves on a new VM. ``LocalLeg.INTENDED`` takes
+    ``floor(delta * guest_hz / 1e9)``.
 
     Examples
     --------
@@ -164,7 +108,7 @@ def local_leg_ticks(
     delta = check_int("delta_ns", delta_ns, 0, None)
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
     host_hz = check_int("host_hz", host_hz, 1, MAX_HZ)
-    leg = as_local_leg(leg)
+    leg = check_member("leg", leg, LocalLeg)
     if leg is LocalLeg.INTENDED:
         return ns_to_ticks(delta, guest_hz)
     host_ticks = ns_to_ticks(delta, host_hz)
@@ -175,8 +119,7 @@ def local_leg_ticks(
         )
     if prior_mult is None:
         return host_ticks
-    if not isinstance(fmt, FixedPointFormat):
-        raise InvalidInput(f"fmt must be a FixedPointFormat; got {fmt!r}")
+    check_instance("fmt", fmt, FixedPointFormat)
     mult = check_int(f"prior_mult ({fmt.name})", prior_mult, 1, fmt.max_multiplier)
     return scale(host_ticks, mult, fmt, wrap=True)
 
@@ -240,9 +183,6 @@ class AdjustedTimeData:
     guest_tsc_delta: int
     boot_hrtime_delta: int
 
-    def __post_init__(self) -> None:
-        check_fields(self)
-
     @property
     def clamped(self) -> bool:
         """True when the wall-clock delta was negative and clamped to 0 (propolis warns)."""
@@ -282,8 +222,7 @@ def export_time_data(vm: Vm, true_ns: int) -> VmTimeData:
     >>> d.guest_tsc, d.hrtime, d.hres_sec, d.hres_ns, d.boot_hrtime
     (2000000003, 2000000053, 2, 10, 50)
     """
-    if not isinstance(vm, Vm):
-        raise InvalidInput(f"vm must be a Vm; got {vm!r}")
+    check_instance("vm", vm, Vm)
     wall = vm.host.wallclock_at(true_ns)
     if wall < 0:
         raise InvalidInput(
@@ -320,8 +259,7 @@ def adjust_time_data(src: VmTimeData, dst_hrtime: int, dst_wallclock_ns: int) ->
     >>> adjust_time_data(src, 0, 3_000_000_003).data.guest_tsc
     3000000002
     """
-    if not isinstance(src, VmTimeData):
-        raise InvalidInput(f"src must be a VmTimeData; got {src!r}")
+    check_instance("src", src, VmTimeData)
     dst_hrtime = check_int("dst_hrtime", dst_hrtime, 0, I64_MAX)
     dst_wc = check_int("dst_wallclock_ns", dst_wallclock_ns, 0, None)
     if dst_wc // NS_PER_S > U64_MAX:
@@ -382,27 +320,12 @@ def import_time_data(
     4. program ``M = floor(guest_freq * 2**F / host_hz)`` and
        ``offset = base_guest_tsc - scale(host_tsc_now, M)``; ``boot_hrtime`` from the data.
 
-    Parameters
-    ----------
-    data : VmTimeData
-        The adjusted time data (its ``hrtime`` is the destination snapshot's).
-    host : Host
-        The destination host.
-    true_ns_of_write : int
-        True time of the write; the guest resumes then.
-    boot_ns : int, optional
-        True time of the guest's original boot, kept for error measurement only. Default:
-        the true time at which the host's hrtime equals ``data.boot_hrtime``.
-    enforce_limits : bool, optional
-        Apply bhyve's frequency limits (default True).
-    use_scaling : bool, optional
-        Program the multiplier (default). False models a hypervisor that sets only the
-        offset: the guest then ticks at the host's rate ("offset only").
-    local_leg : LocalLeg or str, optional
-        How the local leg is counted: ``LocalLeg.BHYVE`` (default) or ``LocalLeg.INTENDED``.
-    prior_mult : int or None, optional
-        The multiplier the destination VM had before this write, in ``host.fmt`` (None: a
-        new VM, ``VM_TSCM_NOSCALE``). Only ``LocalLeg.BHYVE`` uses it.
+    ``data`` is the adjusted time data (its ``hrtime`` the destination snapshot's); the guest
+    resumes at ``true_ns_of_write``. ``boot_ns``, for error measurement only, defaults to the
+    true time at which the host's hrtime equals ``data.boot_hrtime``. ``use_scaling=False``
+    models a hypervisor that sets only the offset ("offset only"). ``prior_mult`` is the
+    multiplier the destination VM had before this write (``None``: a new VM,
+    ``VM_TSCM_NOSCALE``); only ``LocalLeg.BHYVE`` uses it.
 
     Examples
     --------
@@ -414,14 +337,12 @@ def import_time_data(
     >>> import_time_data(d, b, 1_100, local_leg="intended").guest_tsc_at(1_100)
     8000
     """
-    if not isinstance(data, VmTimeData):
-        raise InvalidInput(f"data must be a VmTimeData; got {data!r}")
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("data", data, VmTimeData)
+    check_instance("host", host, Host)
     check_bool("enforce_limits", enforce_limits)
     check_bool("use_scaling", use_scaling)
     true_ns_of_write = check_i64("true_ns_of_write", true_ns_of_write)
-    leg = as_local_leg(local_leg)
+    leg = check_member("local_leg", local_leg, LocalLeg)
     if use_scaling:
         check_guest_frequency(data.guest_freq, host, enforce_limits=enforce_limits)
     now_hrtime = host.hrtime_at(true_ns_of_write)

@@ -1,27 +1,17 @@
-"""Guests: a VM's TSC and the time it believes, on the host it runs on.
+"""A guest on one host: its multiplier, offset and ``boot_hrtime``, what it reads and believes.
 
-A :class:`Vm` is the state a hypervisor programs for a guest on one host: the guest's
-nominal TSC frequency, the fixed-point multiplier ``M`` and the u64 offset, plus the
-``boot_hrtime`` bhyve keeps (host hrtime at which the guest booted). What the guest reads is
-the core equation ``guest_tsc = scale(host_tsc, M) + offset (mod 2**64)``; what it believes
-the time is follows from its TSC and the frequency it was told: ``floor(tsc * 1e9 / hz)``.
-
-``mult is None`` means scaling is not engaged: the guest TSC is ``host_tsc + offset`` and
-ticks at the host's rate whatever ``guest_hz`` says (a host without scaling, or the
-"offset only" strategy).
-
-The limits a real kernel enforces before programming a ratio live in
-:func:`check_guest_frequency`, in the order of ``svm_freq_ratio``
-(``usr/src/uts/intel/io/vmm/amd/svm.c``, illumos-gate commit 09ea9c53), which
-``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``) calls: a guest at the host's own
-frequency needs no scaling and is always accepted; otherwise a host without scaling refuses it
-(bhyve: EPERM); a scaled guest must be at least 500 MHz and below 15x the host (EINVAL).
+What the guest reads is the core equation; ``mult is None`` means no scaling (the guest ticks
+at the host's rate). :func:`check_guest_frequency` applies the limits of illumos bhyve's
+``svm_freq_ratio`` (``usr/src/uts/intel/io/vmm/amd/svm.c``, commit 09ea9c53), as
+``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``) does. Chapter 06.
+Under bhyve's rules a host whose multiplier is not SVM's 8.32 refuses another frequency too
+(EPERM): bhyve has no VMX scaling (``vmm_data_write_vmm_time`` answers ``ops->vmfreqratio``'s
+``FR_SCALING_NOT_SUPPORTED`` with EPERM).
 
 Examples
 --------
 >>> from tscmath.migration.hosts import Host
->>> a = Host("A", 3_000_000_000, tsc_at_zero=5_000_000)
->>> vm = boot_guest(a, true_ns=2_000_000_000, guest_hz=2_000_000_000)
+>>> vm = boot_guest(Host("A", 3_000_000_000), true_ns=2_000_000_000, guest_hz=2_000_000_000)
 >>> vm.guest_tsc_at(2_000_000_000), vm.guest_tsc_at(3_000_000_000)
 (0, 1999999999)
 >>> vm.guest_time_ns_at(3_000_000_000)
@@ -33,24 +23,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, RatioOutOfRange, check_bool, check_int, check_u64
+from ..conversions import MAX_HZ, NS_PER_S
+from ..errors import (
+    U64_MAX,
+    RatioOutOfRange,
+    check_bool,
+    check_i64,
+    check_instance,
+    check_int,
+    check_u64,
+)
 from ..formats import FixedPointFormat
-from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the real limits
-from ..offsets import guest_tsc, offset_for
-from ..scaling import check_multiplier, multiplier
-from .hosts import MAX_HZ, Host, check_i64
+from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ, bhyve_scales  # one home for the limits
+from ..offsets import offset_for
+from ..scaling import multiplier, wrapped_scale
+from .hosts import Host
 
 if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
     import numpy as np
 
-__all__ = [
-    "ScalingUnsupported",
-    "Vm",
-    "check_guest_frequency",
-    "anchor_vm",
-    "boot_guest",
-]
+__all__ = ["ScalingUnsupported", "boot_guest", "anchor_vm"]
 
 
 class ScalingUnsupported(RatioOutOfRange):
@@ -60,21 +52,10 @@ class ScalingUnsupported(RatioOutOfRange):
 def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool = True) -> int:
     """Return ``guest_hz`` if ``host`` can run a guest at that frequency, else raise.
 
-    Parameters
-    ----------
-    guest_hz : int
-        Requested guest TSC frequency in Hz (``1 .. MAX_HZ``).
-    host : Host
-        The host that would run the guest.
-    enforce_limits : bool, optional
-        Apply bhyve's limits for a scaled guest: ``500 MHz <= guest_hz < 15 * host_hz``.
-
-    Raises
-    ------
-    ScalingUnsupported
-        ``host.fmt is None`` and ``guest_hz != host.tsc_hz``.
-    RatioOutOfRange
-        A bhyve limit is broken, or ``M`` does not fit ``host.fmt``.
+    ``enforce_limits`` applies bhyve's rules for a scaled guest: scaling only with AMD SVM's 8.32
+    (an Intel 16.48 host refuses another frequency, EPERM) and ``500 MHz <= guest_hz < 15 *
+    host_hz``; ``False`` models a hypothetical hypervisor that scales with any format the CPU
+    has (VMX included), without limits.
 
     Examples
     --------
@@ -86,10 +67,18 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     ... except RatioOutOfRange as err:
     ...     print(str(err)[:60])
     guest_hz = 400000000 is below bhyve's minimum scaled guest f
+    >>> from tscmath import INTEL_VMX
+    >>> intel = Host("C", 2_200_000_000, fmt=INTEL_VMX)
+    >>> try:
+    ...     check_guest_frequency(3_000_000_000, intel)
+    ... except ScalingUnsupported as err:
+    ...     print(str(err)[-36:])
+    bhyve has no VMX TSC scaling (EPERM)
+    >>> check_guest_frequency(3_000_000_000, intel, enforce_limits=False)  # hypothetical
+    3000000000
     """
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("host", host, Host)
     enforce_limits = check_bool("enforce_limits", enforce_limits)
     if guest_hz == host.tsc_hz:
         return guest_hz
@@ -99,6 +88,12 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
             f"{host.tsc_hz} Hz, and that host cannot scale its TSC (bhyve: EPERM)"
         )
     if enforce_limits:
+        if not bhyve_scales(host.fmt):
+            raise ScalingUnsupported(
+                f"guest_hz = {guest_hz} differs from host {host.name}'s TSC frequency "
+                f"{host.tsc_hz} Hz, and host {host.name}'s multiplier is {host.fmt.name}: "
+                "bhyve has no VMX TSC scaling (EPERM)"
+            )
         if guest_hz < BHYVE_MIN_GUEST_HZ:
             raise RatioOutOfRange(
                 f"guest_hz = {guest_hz} is below bhyve's minimum scaled guest frequency "
@@ -115,23 +110,12 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
 
 @dataclass(frozen=True)
 class Vm:
-    """A guest as programmed on one host.
+    """A guest as programmed on one host (built by :func:`anchor_vm`, which checks the values).
 
-    Parameters
-    ----------
-    guest_hz : int
-        The guest's nominal TSC frequency (what it was told, what migrates), Hz.
-    host : Host
-        The host it runs on.
-    mult : int or None
-        The multiplier programmed in ``host.fmt``, or ``None`` when scaling is not used.
-    offset : int
-        The u64 TSC offset, in guest ticks.
-    boot_hrtime : int
-        Host hrtime at which the guest booted (bhyve's ``boot_hrtime``; negative when the
-        guest has been up longer than this host).
-    boot_ns : int
-        True time of the guest's boot: model bookkeeping, used to measure the guest's error.
+    ``guest_hz`` is the nominal frequency (what the guest was told, what migrates); ``mult`` the
+    multiplier in ``host.fmt`` (``None``: no scaling); ``offset`` the u64 offset in guest ticks;
+    ``boot_hrtime`` bhyve's host hrtime of the guest's boot (negative when the guest has been up
+    longer than this host); ``boot_ns`` the true time of the boot (to measure the error).
 
     Examples
     --------
@@ -148,21 +132,6 @@ class Vm:
     boot_hrtime: int
     boot_ns: int
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "guest_hz", check_int("guest_hz", self.guest_hz, 1, MAX_HZ))
-        if not isinstance(self.host, Host):
-            raise InvalidInput(f"host must be a Host; got {self.host!r}")
-        if self.mult is not None:
-            if self.host.fmt is None:
-                raise InvalidInput(
-                    f"mult must be None on host {self.host.name}, which cannot scale; "
-                    f"got {self.mult!r}"
-                )
-            object.__setattr__(self, "mult", check_multiplier(self.mult, self.host.fmt))
-        object.__setattr__(self, "offset", check_u64("offset", self.offset))
-        object.__setattr__(self, "boot_hrtime", check_i64("boot_hrtime", self.boot_hrtime))
-        object.__setattr__(self, "boot_ns", check_i64("boot_ns", self.boot_ns))
-
     @property
     def fmt(self) -> FixedPointFormat | None:
         """The multiplier's format (the host's), or ``None`` when scaling is not used."""
@@ -170,9 +139,9 @@ class Vm:
 
     def guest_tsc_from_host_tsc(self, host_tsc: int) -> int:
         """What the guest reads when the host TSC is ``host_tsc``."""
-        if self.mult is None:
-            return (check_u64("host_tsc", host_tsc) + self.offset) & U64_MAX
-        return guest_tsc(host_tsc, self.mult, self.offset, self.host.fmt)
+        tsc = check_u64("host_tsc", host_tsc)  # mult and offset were checked when built
+        scaled = tsc if self.mult is None else wrapped_scale(tsc, self.mult, self.host.fmt)
+        return (scaled + self.offset) & U64_MAX
 
     def guest_tsc_at(self, true_ns: int) -> int:
         """The guest TSC at true time ``true_ns`` (hardware semantics: wraps mod 2**64)."""
@@ -226,11 +195,11 @@ def anchor_vm(
     >>> vm.guest_tsc_at(10), hex(vm.mult)
     (77, '0x80000000')
     """
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("host", host, Host)
     host_tsc = host.tsc_at(true_ns)
     g0 = check_u64("guest_tsc_value", guest_tsc_value)
     use_scaling = check_bool("use_scaling", use_scaling)
+    boot_hrtime, boot_ns = check_i64("boot_hrtime", boot_hrtime), check_i64("boot_ns", boot_ns)
     if not use_scaling or (host.fmt is None and guest_hz == host.tsc_hz):
         hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
         offset = (g0 - host_tsc) & U64_MAX
@@ -256,8 +225,7 @@ def boot_guest(
     >>> vm.guest_tsc_at(100), vm.guest_tsc_at(1_100), vm.boot_hrtime
     (0, 1000, 107)
     """
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("host", host, Host)
     hz = host.tsc_hz if guest_hz is None else guest_hz
     return anchor_vm(
         host,
