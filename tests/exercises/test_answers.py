@@ -1,4 +1,4 @@
-"""The table of expected answers (tsccourse.exercises.answers) agrees with the checkers."""
+"""The table of expected answers (tests/answers.py, instructor-only) agrees with the checkers."""
 
 from __future__ import annotations
 
