@@ -41,9 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from tscmath.errors import (
+    I64_MAX,
+    U32_MAX,
     U64_MAX,
     InvalidInput,
-    check_fields,
     check_instance,
     check_int,
     check_sequence,
@@ -62,34 +63,17 @@ from tscmath.offsets import guest_tsc
 from tscmath.scaling import multiplier, scale
 
 __all__ = [
-    "KVM_CLOCK_TSC_STABLE",
-    "KVM_CLOCK_REALTIME",
-    "KVM_CLOCK_HOST_TSC",
-    "RECORDED_SESSION",
-    "KvmClockData",
-    "GuestRun",
-    "TscKhzAttempt",
-    "KvmSession",
-    "Check",
     "Report",
-    "PAGE_FIELDS",
     "describe_page",
-    "guest_ns_at_rdtsc",
     "guest_tsc_of",
-    "expected_scale",
-    "check_page_scale",
-    "check_stable_bit",
-    "check_clock_matches_page",
-    "check_rdtsc_between_host_readings",
-    "check_guest_ns_between_clocks",
     "offset_outcome",
-    "check_lower_rate_refused",
-    "session_checks",
     "page_khz_expected",
-    "higher_rate_page_khz",
+    "check_page_scale",
+    "check_rdtsc_between_host_readings",
+    "session_checks",
+    "load_recorded_session",
     "session_to_json",
     "session_from_json",
-    "load_recorded_session",
 ]
 
 KVM_CLOCK_TSC_STABLE = 2
@@ -130,10 +114,9 @@ class KvmClockData:
     host_tsc: int = 0
 
     def __post_init__(self) -> None:
-        check_fields(self)  # numpy ints are stored as Python ints
-        for name in ("clock", "realtime", "host_tsc"):
-            check_u64(name, getattr(self, name))
-        check_int("flags", self.flags, 0, (1 << 32) - 1)
+        for name in ("clock", "realtime", "host_tsc"):  # numpy ints stored as Python ints
+            object.__setattr__(self, name, check_u64(name, getattr(self, name)))
+        object.__setattr__(self, "flags", check_int("flags", self.flags, 0, U32_MAX))
 
     @property
     def master_clock(self) -> bool:
@@ -182,13 +165,15 @@ class GuestRun:
     exits: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        check_fields(self)
-        check_int("tsc_khz", self.tsc_khz, 1)
+        object.__setattr__(self, "tsc_khz", check_int("tsc_khz", self.tsc_khz, 1))
         for name in ("offset_requested", "offset_read_back"):
             if getattr(self, name) is not None:
-                check_u64(name, getattr(self, name))
+                object.__setattr__(self, name, check_u64(name, getattr(self, name)))
         for name in ("host_tsc_before", "host_tsc_after", "guest_rdtsc"):
-            check_u64(name, getattr(self, name))
+            object.__setattr__(self, name, check_u64(name, getattr(self, name)))
+        check_instance("page", self.page, PvclockTimeInfo)
+        for name in ("clock_before", "clock_after"):
+            check_instance(name, getattr(self, name), KvmClockData)
 
 
 @dataclass(frozen=True)
@@ -211,9 +196,6 @@ class TscKhzAttempt:
     accepted: bool
     error: str | None
     khz_after: int
-
-    def __post_init__(self) -> None:
-        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -257,7 +239,7 @@ class KvmSession:
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        check_fields(self)
+        check_instance("capabilities", self.capabilities, dict)
         for key, value in self.capabilities.items():
             check_str("capabilities key", key)
             check_int(f"capabilities[{key!r}]", value, None)
@@ -270,9 +252,6 @@ class Check:
     name: str
     holds: bool | None
     detail: str
-
-    def __post_init__(self) -> None:
-        check_fields(self)
 
     def __str__(self) -> str:
         mark = {True: "holds", False: "FAILS", None: "n/a"}[self.holds]
@@ -382,7 +361,7 @@ def expected_scale(tsc_khz: int) -> tuple[int, int]:
     >>> shift, hex(mul)
     (-1, '0xd15f25eb')
     """
-    khz = check_int("tsc_khz", tsc_khz, 1, ((1 << 63) - 1) // 1000)  # Hz must fit an s64
+    khz = check_int("tsc_khz", tsc_khz, 1, I64_MAX // 1000)  # Hz must fit an s64
     return kvm_get_time_scale(1_000_000_000, khz * 1000)
 
 
@@ -393,7 +372,7 @@ def check_page_scale(run: GuestRun, khz: int | None = None) -> Check:
     :func:`page_khz_expected` (without hardware scaling the page keeps the host's rate).
     """
     _check_run(run)
-    khz = run.tsc_khz if khz is None else check_int("khz", khz, 1, ((1 << 63) - 1) // 1000)
+    khz = run.tsc_khz if khz is None else check_int("khz", khz, 1, I64_MAX // 1000)
     want = expected_scale(khz)
     got = (run.page.tsc_shift, run.page.tsc_to_system_mul)
     return Check(

@@ -69,7 +69,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tscmath.errors import U64_MAX, InvalidInput, check_int, check_u64
+from tscmath.errors import U32_MAX, U64_MAX, InvalidInput, check_int, check_u64
 from tscmath.guest_view.pvclock import PvclockTimeInfo
 
 from .kvm_checks import (
@@ -82,21 +82,10 @@ from .kvm_checks import (
 
 __all__ = [
     "KVM_DEVICE",
-    "KVM_API_VERSION",
     "KvmError",
     "KvmUnavailable",
     "KvmUnexpectedExit",
-    "KvmRunTimeout",
-    "GUEST_PROGRAM",
     "describe_program",
-    "kvm_unavailable_reason",
-    "vendor_modules",
-    "Kvm",
-    "Vm",
-    "Vcpu",
-    "host_rdtsc",
-    "run_tiny_guest",
-    "try_tsc_khz",
     "record_session",
     "live_or_recorded",
 ]
@@ -522,7 +511,7 @@ class Vcpu:
 
     def set_tsc_khz(self, khz: int) -> None:
         """``KVM_SET_TSC_KHZ``; a refusal raises :class:`KvmError` with its errno."""
-        _ioctl(self.fd, KVM_SET_TSC_KHZ, check_int("khz", khz, 1, (1 << 32) - 1), "KVM_SET_TSC_KHZ")
+        _ioctl(self.fd, KVM_SET_TSC_KHZ, check_int("khz", khz, 1, U32_MAX), "KVM_SET_TSC_KHZ")
 
     def _tsc_offset_attr(self, request: int, what: str, value: int = 0) -> int:
         cell = ctypes.c_uint64(value)

@@ -41,16 +41,7 @@ from pathlib import Path
 from tscmath.conversions import MAX_HZ
 from tscmath.errors import InvalidInput, check_bool, check_hz, check_instance, check_str
 
-__all__ = [
-    "TSC_FLAG_MEANINGS",
-    "HostTscInfo",
-    "parse_cpu_flags",
-    "parse_cpu_mhz",
-    "tsc_flags",
-    "parse_dmesg_tsc_hz",
-    "parse_khz_file",
-    "read_host_info",
-]
+__all__ = ["read_host_info"]
 
 CURRENT_CLOCKSOURCE = "sys/devices/system/clocksource/clocksource0/current_clocksource"
 AVAILABLE_CLOCKSOURCE = "sys/devices/system/clocksource/clocksource0/available_clocksource"
@@ -255,7 +246,10 @@ def parse_dmesg_tsc_hz(dmesg_text: str) -> int | None:
     chosen = refined[-1] if refined else (found[-1] if found else None)
     if chosen is None:
         return None
-    return int(Decimal(chosen) * 1_000_000)
+    hz = int(Decimal(chosen) * 1_000_000)
+    if hz < 1:
+        raise InvalidInput(f"dmesg_text reports a TSC rate of {chosen} MHz, below 1 Hz")
+    return hz
 
 
 def parse_khz_file(text: str) -> int:

@@ -12,7 +12,7 @@ Examples
 
 from __future__ import annotations
 
-from .errors import check_hz, check_nonnegative
+from .errors import check_hz, check_int
 
 NS_PER_S = 1_000_000_000
 """Nanoseconds in one second (Linux calls it ``NSEC_PER_SEC``)."""
@@ -26,7 +26,7 @@ Far above any real TSC; it keeps every intermediate of the ``uint64`` array conv
 SECONDS_PER_DAY = 86_400
 """Seconds in a day (no leap seconds): drift is quoted per day."""
 
-__all__ = ["NS_PER_S", "SECONDS_PER_DAY", "MAX_HZ", "ticks_to_ns", "ns_to_ticks"]
+__all__ = ["NS_PER_S", "ticks_to_ns", "ns_to_ticks"]
 
 
 def ticks_to_ns(ticks: int, hz: int) -> int:
@@ -37,7 +37,7 @@ def ticks_to_ns(ticks: int, hz: int) -> int:
     >>> ticks_to_ns(3, 3_000_000_000)
     1
     """
-    ticks = check_nonnegative("ticks", ticks)
+    ticks = check_int("ticks", ticks)
     hz = check_hz("hz", hz)
     return ticks * NS_PER_S // hz
 
@@ -50,6 +50,6 @@ def ns_to_ticks(ns: int, hz: int) -> int:
     >>> ns_to_ticks(1, 3_000_000_000)
     3
     """
-    ns = check_nonnegative("ns", ns)
+    ns = check_int("ns", ns)
     hz = check_hz("hz", hz)
     return ns * hz // NS_PER_S

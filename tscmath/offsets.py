@@ -14,9 +14,9 @@ Examples
 
 from __future__ import annotations
 
-from .errors import U64_MAX, check_int, check_u64
+from .errors import I64_MIN, U64_MAX, check_int, check_u64
 from .formats import FixedPointFormat
-from .scaling import scale
+from .scaling import check_format, check_multiplier, wrapped_scale
 
 __all__ = ["offset_for", "guest_tsc", "to_signed", "to_u64"]
 
@@ -33,9 +33,9 @@ def offset_for(host_tsc: int, guest_tsc: int, mult: int, fmt: FixedPointFormat) 
     >>> hex(offset_for(10, 0, INTEL_VMX.one, INTEL_VMX))
     '0xfffffffffffffff6'
     """
-    host_tsc = check_u64("host_tsc", host_tsc)
-    guest_tsc = check_u64("guest_tsc", guest_tsc)
-    return (guest_tsc - scale(host_tsc, mult, fmt, wrap=True)) & U64_MAX
+    host_tsc, guest_tsc = check_u64("host_tsc", host_tsc), check_u64("guest_tsc", guest_tsc)
+    fmt = check_format(fmt)
+    return (guest_tsc - wrapped_scale(host_tsc, check_multiplier(mult, fmt), fmt)) & U64_MAX
 
 
 def guest_tsc(host_tsc: int, mult: int, offset: int, fmt: FixedPointFormat) -> int:
@@ -47,9 +47,9 @@ def guest_tsc(host_tsc: int, mult: int, offset: int, fmt: FixedPointFormat) -> i
     >>> guest_tsc(3_000, (1 << 32) | (1 << 31), 2**64 - 500, AMD_SVM)
     4000
     """
-    host_tsc = check_u64("host_tsc", host_tsc)
-    offset = check_u64("offset", offset)
-    return (scale(host_tsc, mult, fmt, wrap=True) + offset) & U64_MAX
+    host_tsc, offset = check_u64("host_tsc", host_tsc), check_u64("offset", offset)
+    fmt = check_format(fmt)
+    return (wrapped_scale(host_tsc, check_multiplier(mult, fmt), fmt) + offset) & U64_MAX
 
 
 def to_signed(value: int) -> int:
@@ -72,5 +72,5 @@ def to_u64(value: int) -> int:
     >>> hex(to_u64(-1))
     '0xffffffffffffffff'
     """
-    value = check_int("value", value, -(1 << 63), U64_MAX)
+    value = check_int("value", value, I64_MIN, U64_MAX)
     return value & U64_MAX

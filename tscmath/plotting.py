@@ -1,19 +1,11 @@
-"""Plot styling shared by every notebook: colour-blind-safe, readable in light and dark themes.
+"""Plot styling shared by every notebook: Okabe-Ito colours, opaque white figures, dark ink.
 
-Figures get an opaque white background and dark ink, so they read the same on JupyterLab's
-light and dark themes (a transparent PNG with black text vanishes on a dark theme). Colours
-are the Okabe-Ito palette, safe for the common forms of colour blindness; line styles and
-markers vary too, so series stay distinct in greyscale.
-
-Plotting is the one place floats are allowed: values are converted to float only to draw them.
-The palette is plain data: importing it does not import matplotlib (the playground's SVG
-drawings use it in the reader's browser, where there is no matplotlib).
+Readable on light and dark themes and for the common forms of colour blindness; line styles
+vary too. Plotting is the one place floats are allowed (to draw). Importing the palette does
+not import matplotlib (the playground's SVG drawings use it in the reader's browser).
 
 Examples
 --------
->>> from tscmath.plotting import PALETTE, new_figure
->>> len(PALETTE) >= 7
-True
 >>> fig, ax = new_figure()
 >>> fig.get_facecolor()[:3]
 (1.0, 1.0, 1.0)
@@ -25,17 +17,9 @@ import json
 import os
 from typing import Any
 
-__all__ = [
-    "PALETTE",
-    "COLORS",
-    "LINESTYLES",
-    "MARKERS",
-    "MIN_TEXT_PX",
-    "SITE_COLUMN_PX",
-    "apply_style",
-    "new_figure",
-    "smallest_text_px",
-]
+from .errors import check_int
+
+__all__ = ["COLORS", "new_figure"]
 
 SITE_COLUMN_PX = 688
 """Width in CSS pixels an image gets in the static site's content column in a 1280 px window
@@ -119,6 +103,10 @@ def apply_style() -> None:
     matplotlib.rcParams.update(_rc())
 
 
+MAX_PANELS = 8
+"""Most rows or columns of panels :func:`new_figure` makes (a chapter uses at most 3)."""
+
+
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any):
     """``plt.subplots`` with the collection's style applied; returns ``(fig, ax)``.
 
@@ -130,6 +118,10 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any):
     """
     import matplotlib.pyplot as plt
 
+    nrows, ncols = (
+        check_int("nrows", nrows, 1, MAX_PANELS),
+        check_int("ncols", ncols, 1, MAX_PANELS),
+    )
     apply_style()
     kwargs.setdefault("layout", "constrained")
     fig, ax = plt.subplots(nrows, ncols, **kwargs)

@@ -30,8 +30,6 @@ from .errors import (
 from .formats import FixedPointFormat
 
 __all__ = [
-    "check_format",
-    "check_multiplier",
     "multiplier",
     "scale",
     "max_unscaled_tsc",
@@ -41,7 +39,7 @@ __all__ = [
 
 
 def check_format(fmt: object) -> FixedPointFormat:
-    """Return ``fmt`` if it is a :class:`FixedPointFormat`, else raise ``InvalidInput``."""
+    """``fmt`` if it is a :class:`FixedPointFormat`, else an ``InvalidInput`` (not public)."""
     if not isinstance(fmt, FixedPointFormat):
         raise InvalidInput(
             f"fmt must be a FixedPointFormat such as AMD_SVM or INTEL_VMX; got {fmt!r}"
@@ -50,8 +48,7 @@ def check_format(fmt: object) -> FixedPointFormat:
 
 
 def check_multiplier(mult: object, fmt: FixedPointFormat) -> int:
-    """Return ``mult`` as an ``int`` if it is a multiplier ``fmt`` can hold (1 .. max)."""
-    fmt = check_format(fmt)
+    """``mult`` as an ``int`` if the (checked) ``fmt`` can hold it, 1 .. max (not public)."""
     return check_int(f"mult ({fmt.name})", mult, 1, fmt.max_multiplier)
 
 
@@ -83,8 +80,7 @@ def multiplier(guest_hz: int, host_hz: int, fmt: FixedPointFormat) -> int:
     >>> hex(multiplier(2000, 3000, INTEL_VMX))
     '0xaaaaaaaaaaaa'
     """
-    guest_hz = check_hz("guest_hz", guest_hz)
-    host_hz = check_hz("host_hz", host_hz)
+    guest_hz, host_hz = check_hz("guest_hz", guest_hz), check_hz("host_hz", host_hz)
     fmt = check_format(fmt)
     mult = (guest_hz << fmt.frac_bits) // host_hz
     if mult < 1 or mult > fmt.max_multiplier:
@@ -121,10 +117,8 @@ def scale(tsc: int, mult: int, fmt: FixedPointFormat, *, wrap: bool = False) -> 
     >>> scale(2**64 - 1, (1 << 32) | (1 << 31), AMD_SVM, wrap=True) == (2**64 - 1) * 3 // 2 % 2**64
     True
     """
-    tsc = check_u64("tsc", tsc)
-    fmt = check_format(fmt)
-    mult = check_multiplier(mult, fmt)
-    wrap = check_bool("wrap", wrap)
+    tsc, fmt = check_u64("tsc", tsc), check_format(fmt)
+    mult, wrap = check_multiplier(mult, fmt), check_bool("wrap", wrap)
     result = (tsc * mult) >> fmt.frac_bits
     if result > U64_MAX:
         if wrap:
@@ -135,6 +129,11 @@ def scale(tsc: int, mult: int, fmt: FixedPointFormat, *, wrap: bool = False) -> 
             "high bits as the hardware does"
         )
     return result
+
+
+def wrapped_scale(tsc: int, mult: int, fmt: FixedPointFormat) -> int:
+    """``scale(..., wrap=True)`` for values already checked: the low 64 bits (not public)."""
+    return ((tsc * mult) >> fmt.frac_bits) & U64_MAX
 
 
 def max_unscaled_tsc(mult: int, fmt: FixedPointFormat) -> int:
@@ -162,8 +161,7 @@ def effective_hz(mult: int, host_hz: int, fmt: FixedPointFormat) -> Fraction:
     Fraction(1500000000, 1)
     """
     fmt = check_format(fmt)
-    mult = check_multiplier(mult, fmt)
-    host_hz = check_hz("host_hz", host_hz)
+    mult, host_hz = check_multiplier(mult, fmt), check_hz("host_hz", host_hz)
     return Fraction(host_hz * mult, fmt.one)
 
 
@@ -179,5 +177,5 @@ def drift_ticks_per_second(guest_hz: int, host_hz: int, fmt: FixedPointFormat) -
     >>> round(float(d), 3)
     0.464
     """
-    mult = multiplier(guest_hz, host_hz, fmt)
-    return guest_hz - effective_hz(mult, host_hz, fmt)
+    mult = multiplier(guest_hz, host_hz, fmt)  # checks all three
+    return int(guest_hz) - Fraction(int(host_hz) * mult, fmt.one)

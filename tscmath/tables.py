@@ -1,17 +1,11 @@
 """One call, one table: rows of exact values shown as an HTML table (and as text).
 
-The chapters compute with integers and show their results side by side. Formatting those
-tables by hand (widths, separators, alignment) buried the arithmetic under ``print`` and
-f-strings; :func:`table` takes the rows as they are computed and renders them. Integers get
-thousands separators and are right-aligned, so digits line up; everything else is shown as
-``str`` would. Nothing is rounded: a value is shown exactly as given.
-
-In JupyterLab and on the site the table is HTML (it fits the column and wraps); as plain text
-(a terminal, a doctest, the notebook tests' comparison) it is a fixed-width table.
+:func:`table` takes the rows as the chapters compute them: integers get thousands separators
+and are right-aligned, everything else is shown as ``str`` would; nothing is rounded. HTML in
+JupyterLab and on the site, a fixed-width table as text (a terminal, a doctest).
 
 Examples
 --------
->>> from tscmath.tables import table
 >>> t = table([("A", 3_000_000_000, "8.32"), ("B", 2_500_000_000, "16.48")],
 ...           headers=("host", "TSC Hz", "format"))
 >>> print(t)
@@ -24,13 +18,14 @@ B     2,500,000,000  16.48
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidInput
 
-__all__ = ["Table", "table", "cell_text"]
+__all__ = ["table"]
 
 MAX_ROWS = 10_000
 """More rows than any chapter shows; a larger table is refused (a page would not render it)."""
@@ -49,44 +44,27 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` escaped for HTML; characters XML cannot hold (control characters) as U+FFFD."""
+    return html.escape(_NOT_IN_XML.sub("\ufffd", text))
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
 class Table:
-    """A table of exact values: ``headers``, ``rows`` (each as long as the headers), ``title``."""
+    """A table of exact values: ``headers``, ``rows`` (each as long as the headers), ``title``.
+
+    Built by :func:`table`, which checks what it is given (not public)."""
 
     headers: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     title: str | None = None
-
-    def __post_init__(self) -> None:
-        headers, rows = self.headers, self.rows
-        if (
-            not isinstance(headers, tuple)
-            or not headers
-            or not all(isinstance(h, str) for h in headers)
-        ):
-            raise InvalidInput(f"headers must be a non-empty tuple of strings; got {headers!r}")
-        if not isinstance(rows, tuple):
-            raise InvalidInput(f"rows must be a tuple of tuples; got {type(rows).__name__}")
-        if len(rows) > MAX_ROWS:
-            raise InvalidInput(f"rows has {len(rows):,} rows; at most {MAX_ROWS:,}")
-        for i, row in enumerate(rows):
-            if not isinstance(row, tuple):
-                raise InvalidInput(f"rows[{i}] must be a tuple of values; got {row!r}")
-            if len(row) != len(headers):
-                raise InvalidInput(
-                    f"rows[{i}] has {len(row)} values; expected {len(headers)}, one per header "
-                    f"{headers!r}"
-                )
-        if self.title is not None and not isinstance(self.title, str):
-            raise InvalidInput(f"title must be a string or None; got {self.title!r}")
-        # plain str, never a subclass such as numpy.str_ (the table shows what it was given)
-        object.__setattr__(self, "headers", tuple(str(h) for h in headers))
-        if self.title is not None:
-            object.__setattr__(self, "title", str(self.title))
 
     def _right_aligned(self) -> list[bool]:
         """A column is right-aligned when every non-empty value in it is an integer."""
@@ -120,7 +98,7 @@ class Table:
 
         def td(tag: str, text: str, is_right: bool) -> str:
             style = ' style="text-align:right"' if is_right else ' style="text-align:left"'
-            return f"<{tag}{style}>{html.escape(text)}</{tag}>"
+            return f"<{tag}{style}>{xml_text(text)}</{tag}>"
 
         head = "".join(td("th", h, r) for h, r in zip(self.headers, right, strict=True))
         body = "".join(
@@ -129,7 +107,7 @@ class Table:
             + "</tr>"
             for row in self.rows
         )
-        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        caption = f"<caption>{xml_text(self.title)}</caption>" if self.title else ""
         return (
             f'<table class="tscmath-table">{caption}<thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>"
@@ -139,22 +117,10 @@ class Table:
 def table(
     rows: Iterable[Sequence[Any]], headers: Sequence[str], *, title: str | None = None
 ) -> Table:
-    """Build a :class:`Table` from rows as computed (ints stay exact; shown with separators).
+    """A :class:`Table` of ``rows`` (one value per header each), ``headers`` and a ``title``.
 
-    Parameters
-    ----------
-    rows : iterable of sequences
-        One sequence per row, each with one value per header.
-    headers : sequence of str
-        Column names (at least one).
-    title : str, optional
-        A caption shown above the table.
-
-    Raises
-    ------
-    InvalidInput
-        If ``headers`` is empty or not strings, a row's length differs from the headers', or
-        there are more than :data:`MAX_ROWS` rows.
+    Refuses empty or non-string headers, a row of another length and more than
+    :data:`MAX_ROWS` rows, naming the parameter.
 
     Examples
     --------
@@ -163,8 +129,15 @@ def table(
     ...
     tscmath.errors.InvalidInput: rows[0] has 2 values; expected 1, one per header ('a',)
     """
-    if isinstance(headers, str) or not isinstance(headers, Sequence):
+    if (
+        isinstance(headers, str)
+        or not isinstance(headers, Sequence)
+        or not headers
+        or not all(isinstance(h, str) for h in headers)
+    ):
         raise InvalidInput(f"headers must be a non-empty sequence of strings; got {headers!r}")
+    if title is not None and not isinstance(title, str):
+        raise InvalidInput(f"title must be a string or None; got {title!r}")
     try:
         if isinstance(rows, str | bytes):
             raise TypeError
@@ -177,5 +150,12 @@ def table(
             raise InvalidInput(f"rows has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,}")
         if isinstance(row, str) or not isinstance(row, Sequence):
             raise InvalidInput(f"rows[{i}] must be a sequence of values; got {row!r}")
+        if len(row) != len(headers):
+            raise InvalidInput(
+                f"rows[{i}] has {len(row)} values; expected {len(headers)}, one per header "
+                f"{tuple(headers)!r}"
+            )
         checked.append(tuple(row))
-    return Table(tuple(headers), tuple(checked), title)
+    # plain str, never a subclass such as numpy.str_ (the table shows what it was given)
+    title = None if title is None else str(title)
+    return Table(tuple(str(h) for h in headers), tuple(checked), title)

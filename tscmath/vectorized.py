@@ -1,38 +1,12 @@
 """Exact TSC arithmetic on numpy arrays: the scale, and ticks <-> nanoseconds, all in ``uint64``.
 
-One home for the package's numpy helpers (no floats, no object arrays in the arithmetic):
-
-==============================  ========================================================
-:func:`scale_array`             ``floor(tsc * M / 2**F)``, bit-identical to :func:`tscmath.scale`
-:func:`ticks_to_ns_u64_array`   ``floor(ticks * 10**9 / hz)``, uint64 in and out
-:func:`ns_to_ticks_u64_array`   ``floor(t * hz / 10**9) mod 2**64`` for signed int64 times
-:func:`as_u64_array`            check and convert input to ``uint64`` (refuses floats)
-:func:`as_i64_array`            check and convert input to ``int64`` (refuses floats)
-==============================  ========================================================
-
-Every function validates its input and raises :class:`tscmath.InvalidInput` naming the
-parameter; a Python list is checked element by element as Python ints (numpy would turn
-``[1, 2**64 - 1]`` into float64 silently).
-
-The scale
----------
-
-numpy has no 128-bit integers, so the 64x64 -> 128-bit product is built from 32-bit limbs,
-all in ``uint64`` (each partial product of two 32-bit limbs fits exactly). The multiplier
-is split into its integer part ``q`` and fraction ``r``::
-
-    floor(t * M / 2**F) = t * q + floor(t * r / 2**F)        (r < 2**F)
-
-``t * q`` is one wrapping multiply; only the fraction needs limbs, and when ``r < 2**32``
-(every AMD 8.32 multiplier) that costs two multiplies. Overflow is one comparison against
-the largest TSC that does not overflow. The work runs in cache-sized chunks with
-preallocated buffers, so every temporary stays in L2.
-
-No floats, no object arrays, no Python loop per element.
+:func:`scale_array` is bit-identical to :func:`tscmath.scale`; numpy has no 128-bit integers,
+so the 64x64 -> 128-bit product is built from 32-bit limbs, in cache-sized chunks. No floats,
+no object arrays, no Python loop per element; a Python list is checked element by element.
+Chapters 05 and 06 use it for sweeps and timelines.
 
 Examples
 --------
->>> import numpy as np
 >>> from tscmath import AMD_SVM
 >>> scale_array(np.array([0, 5_890_513_020], dtype=np.uint64), 1 << 31, AMD_SVM)
 array([         0, 2945256510], dtype=uint64)
@@ -50,22 +24,12 @@ from .errors import (
     InvalidInput,
     ScaleOverflow,
     check_bool,
-    check_i64,
     check_int,
-    check_u64,
 )
 from .formats import FixedPointFormat
 from .scaling import check_format, check_multiplier, max_unscaled_tsc
 
-__all__ = [
-    "scale_array",
-    "ticks_to_ns_u64_array",
-    "ns_to_ticks_u64_array",
-    "as_u64_array",
-    "as_i64_array",
-    "I64_MIN",
-    "I64_MAX",
-]
+__all__ = ["scale_array", "ticks_to_ns_u64_array", "ns_to_ticks_u64_array"]
 
 CHUNK = 1 << 16
 """Elements per chunk (measured best of 2**12..2**16 here): six 512 KiB buffers."""
@@ -74,74 +38,42 @@ _M32 = np.uint64(0xFFFF_FFFF)
 _S32 = np.uint64(32)
 
 
-def as_u64_array(name: str, values: object) -> np.ndarray:
-    """Return ``values`` as a ``uint64`` array after checking every element is in [0, 2**64).
-
-    Refuses floats, bools, strings, negative and too-large values with an ``InvalidInput``
-    naming ``name`` and the first offending value.
-
-    Examples
-    --------
-    >>> as_u64_array("tsc", [1, 2**64 - 1])
-    array([                   1, 18446744073709551615], dtype=uint64)
-    """
-    what = f"{name} must hold integers in [0, 2**64 - 1] = [0, {U64_MAX}]"
-    if not isinstance(values, (np.ndarray, np.generic)):
-        # Lists and tuples: numpy would silently turn [1, 2**64 - 1] into float64, so check
-        # every element as a Python int first (the cost of a list is per element anyway).
-        try:
-            objects = np.array(values, dtype=object)
-        except (ValueError, TypeError) as exc:  # ragged input
-            raise InvalidInput(f"{what}; could not read {values!r} as an array ({exc})") from None
-        checked = [check_u64(f"{name}[{i}]", v) for i, v in enumerate(objects.flat)]
-        return np.array(checked, dtype=np.uint64).reshape(objects.shape)
-    arr = np.asarray(values)
-    kind = arr.dtype.kind
-    if kind == "u":
-        return arr.astype(np.uint64, copy=False)
-    if kind == "i":
-        if arr.size and arr.min() < 0:
-            raise InvalidInput(f"{what}; got {int(arr[arr < 0].flat[0])}")
-        return arr.astype(np.uint64)
-    if kind == "O":
-        checked = [check_u64(f"{name}[{i}]", v) for i, v in enumerate(arr.flat)]
-        return np.array(checked, dtype=np.uint64).reshape(arr.shape)
-    sample = arr.flat[0] if arr.size else None
-    raise InvalidInput(f"{what}; got an array of dtype {arr.dtype} (first element {sample!r})")
-
-
-def as_i64_array(name: str, values: object) -> np.ndarray:
-    """Return ``values`` as an ``int64`` array after checking every element is in [-2**63, 2**63).
+def as_int_array(name: str, values: object, *, signed: bool = False) -> np.ndarray:
+    """``values`` as a ``uint64`` (``int64`` if ``signed``) array, every element checked.
 
     Refuses floats, bools, strings and out-of-range values with an ``InvalidInput`` naming
-    ``name`` and the first offending value. An ``int64`` array is returned as it is.
+    ``name`` and the first offending value. Lists are checked element by element as Python
+    ints (numpy would silently turn ``[1, 2**64 - 1]`` into float64).
 
     Examples
     --------
-    >>> as_i64_array("true_ns", [1, -2])
+    >>> as_int_array("tsc", [1, 2**64 - 1])
+    array([                   1, 18446744073709551615], dtype=uint64)
+    >>> as_int_array("true_ns", [1, -2], signed=True)
     array([ 1, -2])
     """
-    what = f"{name} must hold integers in [-2**63, 2**63 - 1] = [{I64_MIN}, {I64_MAX}]"
-    if not isinstance(values, (np.ndarray, np.generic)):
+    dtype, lo, hi = (np.int64, I64_MIN, I64_MAX) if signed else (np.uint64, 0, U64_MAX)
+    powers = "[-2**63, 2**63 - 1]" if signed else "[0, 2**64 - 1]"
+    what = f"{name} must hold integers in {powers} = [{lo}, {hi}]"
+    if isinstance(values, (np.ndarray, np.generic)):
+        arr = np.asarray(values)
+    else:
         try:
-            objects = np.array(values, dtype=object)
+            arr = np.array(values, dtype=object)
         except (ValueError, TypeError) as exc:  # ragged input
             raise InvalidInput(f"{what}; could not read {values!r} as an array ({exc})") from None
-        checked = [check_i64(f"{name}[{i}]", v) for i, v in enumerate(objects.flat)]
-        return np.array(checked, dtype=np.int64).reshape(objects.shape)
-    arr = np.asarray(values)
-    kind = arr.dtype.kind
-    if kind == "i":
-        return arr.astype(np.int64, copy=False)
-    if kind == "u":
-        if arr.size and arr.max() > I64_MAX:
-            raise InvalidInput(f"{what}; got {int(arr.max())}")
-        return arr.astype(np.int64)
+    kind, own = arr.dtype.kind, np.dtype(dtype).kind
     if kind == "O":
-        checked = [check_i64(f"{name}[{i}]", v) for i, v in enumerate(arr.flat)]
-        return np.array(checked, dtype=np.int64).reshape(arr.shape)
-    sample = arr.flat[0] if arr.size else None
-    raise InvalidInput(f"{what}; got an array of dtype {arr.dtype} (first element {sample!r})")
+        checked = [check_int(f"{name}[{i}]", v, lo, hi) for i, v in enumerate(arr.flat)]
+        return np.array(checked, dtype=dtype).reshape(arr.shape)
+    if kind not in "iu":
+        sample = arr.flat[0] if arr.size else None
+        raise InvalidInput(f"{what}; got an array of dtype {arr.dtype} (first element {sample!r})")
+    if kind != own and arr.size:  # the other signedness: its extreme must fit
+        extreme = int(arr.max()) if signed else int(arr.min())
+        if not lo <= extreme <= hi:
+            raise InvalidInput(f"{what}; got {extreme}")
+    return arr.astype(dtype, copy=False)
 
 
 def _check_array_hz(hz: object) -> int:
@@ -176,7 +108,7 @@ def ticks_to_ns_u64_array(ticks: object, hz: int) -> np.ndarray:
     >>> ticks_to_ns_u64_array(np.array([5_999_999_999], dtype=np.uint64), 3_000_000_000)
     array([1999999999], dtype=uint64)
     """
-    t = as_u64_array("ticks", ticks)
+    t = as_int_array("ticks", ticks)
     hz = _check_array_hz(hz)
     shape = t.shape
     t = t.reshape(-1)
@@ -218,7 +150,7 @@ def ns_to_ticks_u64_array(true_ns: object, hz: int) -> np.ndarray:
     >>> ns_to_ticks_u64_array(np.array([-1, 0, 1], dtype=np.int64), 3_000_000_000).tolist()
     [18446744073709551613, 0, 3]
     """
-    t = as_i64_array("true_ns", true_ns)
+    t = as_int_array("true_ns", true_ns, signed=True)
     hz = _check_array_hz(hz)
     shape = t.shape
     t = t.reshape(-1)
@@ -321,7 +253,7 @@ def scale_array(tsc: object, mult: int, fmt: FixedPointFormat, *, wrap: bool = F
     fmt = check_format(fmt)
     mult = check_multiplier(mult, fmt)
     wrap = check_bool("wrap", wrap)
-    t_in = as_u64_array("tsc", tsc)
+    t_in = as_int_array("tsc", tsc)
     shape = t_in.shape  # before ascontiguousarray, which makes a 0-d input 1-d
     t_all = np.ascontiguousarray(t_in).reshape(-1)
     if not wrap and t_all.size:

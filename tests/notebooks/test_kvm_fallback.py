@@ -13,10 +13,10 @@ from nbclient import NotebookClient
 
 from ..conftest import NOTEBOOKS
 
-CHAPTERS = ["03-offsetting.ipynb", "08-the-guests-view.ipynb"]
+CHAPTERS = ["03-offsetting.ipynb", "08c-your-machines-kvm.ipynb"]
 
 
-@pytest.mark.parametrize("name", CHAPTERS, ids=lambda n: n[:2])
+@pytest.mark.parametrize("name", CHAPTERS, ids=lambda n: n.split("-")[0])
 def test_kvm_cells_fall_back_to_the_recorded_run(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     setup = next(c for c in nb.cells if c.cell_type == "code")

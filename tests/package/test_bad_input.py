@@ -21,7 +21,7 @@ from tscmath.guest_view import hyperv, pvclock
 from tscmath.guest_view.pvclock import PvclockTimeInfo, WriterNeverFinishes
 from tscmath.migration.tsc_simulator import replay_simulator
 from tscmath.vectorized import (
-    as_i64_array,
+    as_int_array,
     ns_to_ticks_u64_array,
     ticks_to_ns_u64_array,
 )
@@ -117,7 +117,7 @@ def test_array_helpers_keep_the_shape_of_a_scalar():
     assert tm.scale_array(np.uint64(5), tm.AMD_SVM.one, tm.AMD_SVM).shape == ()
     assert ticks_to_ns_u64_array(3_000_000_000, 3_000_000_000).shape == ()
     assert ns_to_ticks_u64_array(-1, 3_000_000_000).tolist() == U64 - 3
-    assert as_i64_array("t", np.uint8(3)).shape == ()
+    assert as_int_array("t", np.uint8(3), signed=True).shape == ()
 
 
 def test_i64_array_names_the_parameter_and_the_range():
@@ -129,7 +129,7 @@ def test_i64_array_names_the_parameter_and_the_range():
 def test_the_helpers_moved_out_of_the_migration_modules():
     from tscmath.migration import hosts, vm
 
-    for name in ("ns_to_ticks_u64_array", "as_i64_array"):
+    for name in ("ns_to_ticks_u64_array", "as_int_array"):
         assert not hasattr(hosts, name)
     assert not hasattr(vm, "ticks_to_ns_u64_array")
 

@@ -378,10 +378,16 @@ BHYVE_MIN_HZ, BHYVE_MAX_RATIO = 500_000_000, 15
 
 
 def can_run(guest_hz: int, host_hz: int, fmt) -> bool:
-    """Whether a host programs this guest frequency (no scaling: only its own)."""
+    """Whether a host programs this guest frequency (no scaling: only its own).
+
+    Intel 16.48 is a hypothetical VMX-scaling hypervisor (bhyve has none): no bhyve limits.
+    """
     if guest_hz == host_hz:
         return True
-    if fmt is None or guest_hz < BHYVE_MIN_HZ or guest_hz >= BHYVE_MAX_RATIO * host_hz:
+    if fmt is None:
+        return False
+    bhyve = fmt is not tm.INTEL_VMX
+    if bhyve and (guest_hz < BHYVE_MIN_HZ or guest_hz >= BHYVE_MAX_RATIO * host_hz):
         return False
     try:
         tm.multiplier(guest_hz, host_hz, fmt)

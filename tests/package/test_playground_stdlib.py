@@ -31,6 +31,7 @@ from tsccourse.playground.refusals import frequency_refusal, wrap_note
 from tsccourse.playground.render import screen
 from tsccourse.playground.session import Session, evaluate
 from tsccourse.playground.settings import (
+    BHYVE_RULES,
     CONTROLS,
     GUEST_BOOT_NS,
     LABELS,
@@ -129,6 +130,7 @@ def test_playground_samples_equal_the_numpy_timeline(s, first, gap, n_hops):
         TIMES_NS[0],
         TIMES_NS[-1],
         N_SAMPLES,
+        enforce_limits=BHYVE_RULES[s.fmt],  # Intel 16.48: a hypothetical VMX hypervisor
     )
     assert view.guest_tsc == tl.guest_tsc.tolist()
     # numpy wraps the guest's ns and the error modulo 2**64; the playground keeps them exact.

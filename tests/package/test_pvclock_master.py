@@ -14,7 +14,6 @@ from tscmath.guest_view import hyperv
 from tscmath.guest_view.pvclock import (
     PVCLOCK_GUEST_STOPPED,
     PVCLOCK_TSC_STABLE_BIT,
-    S64_MAX,
     MasterClock,
     guest_time_update,
     make_time_info,
@@ -114,7 +113,7 @@ def test_vdso_uses_the_page_only_with_the_stable_bit():
     assert vdso_read_ns(page, 3_000_000_000) == pvclock_read_ns(page, 3_000_000_000)
     assert vdso_read_ns(replace(page, flags=0), 3_000_000_000) is None
     big = make_time_info(10**9, 0, 2**64 - 10)
-    assert vdso_read_ns(big, 5) == (2**64 - 5) & S64_MAX
+    assert vdso_read_ns(big, 5) == (2**64 - 5) & (2**63 - 1)  # the vDSO masks with S64_MAX
 
 
 @given(st.lists(st.integers(0, 2**40), min_size=1, max_size=30), st.booleans())

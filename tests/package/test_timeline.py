@@ -59,7 +59,9 @@ def test_arrays_equal_scalar_model(a, b, c, guest_hz, boot, gaps, blackouts, str
     p2 = p1 + blackouts[0] + gaps[1]
     hops = [Hop(b, p1, blackouts[0]), Hop(c, p2, blackouts[1])]
     t_end = p2 + blackouts[1] + 5 * G
-    tl = simulate_timeline(a, guest_hz, boot, hops, strategy, boot, t_end, n)
+    # Arithmetic agreement: 16.48 hosts run as a hypothetical VMX-scaling hypervisor (bhyve has
+    # no VMX scaling and refuses them); every frequency drawn is within bhyve's 8.32 limits.
+    tl = simulate_timeline(a, guest_hz, boot, hops, strategy, boot, t_end, n, enforce_limits=False)
     assert tl.true_ns.dtype == np.int64 and tl.guest_tsc.dtype == np.uint64
     assert tl.error_ns.dtype == np.int64
     assert len(tl.vms) == 3 and len(tl.outcomes) == 2

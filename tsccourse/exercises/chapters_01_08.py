@@ -33,7 +33,7 @@ NOTEBOOKS = {
     "05": "05-error-analysis.ipynb",
     "06": "06-live-migration.ipynb",
     "07": "07-playground.ipynb",
-    "08": "08-the-guests-view.ipynb",
+    "08": "08a-paravirtual-clocks.ipynb",
 }
 
 
@@ -641,8 +641,8 @@ numeric_exercise(
 )
 
 # --------------------------------------------------------------------------------------------
-# 08 The guest's view
-KVMCLOCK_SECTION = see("08", "1. kvmclock: one page per vCPU, one multiply per read")
+# 08a Paravirtual clocks: kvmclock
+KVMCLOCK_SECTION = see("08a", "1. kvmclock: one page per vCPU, one multiply per read")
 
 KVMCLOCK = Givens(
     "08.1",

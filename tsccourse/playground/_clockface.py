@@ -20,20 +20,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from html import escape  # escapes quotes too: safe in attributes and text
 
 from tscmath.conversions import NS_PER_S
 from tscmath.errors import InvalidInput
+from tscmath.tables import xml_text as escape  # quotes too; XML-invalid characters as U+FFFD
 
-__all__ = [
-    "CLOCK_WIDTH",
-    "CLOCK_HEIGHT",
-    "format_duration_ns",
-    "format_signed_ns",
-    "hand_angles",
-    "clock_svg",
-    "clock_row_html",
-]
+__all__: list[str] = []  # nothing public: used by the apps of this package
 
 CLOCK_WIDTH = 160
 """Width of one clock in CSS pixels."""

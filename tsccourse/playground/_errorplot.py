@@ -23,11 +23,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 from tscmath.errors import check_int
+from tscmath.tables import xml_text as escape  # quotes too; XML-invalid characters as U+FFFD
 
-__all__ = ["Marker", "ERROR_UNITS", "error_unit", "nice_ticks", "minmax_decimate", "error_plot_svg"]
+__all__: list[str] = []  # nothing public: used by the apps of this package
 
 ERROR_UNITS = (("ns", 1), ("µs", 10**3), ("ms", 10**6), ("s", 10**9), ("h", 3600 * 10**9))
 """Units for the error axis, smallest first, with their size in ns."""
@@ -169,6 +169,7 @@ def error_plot_svg(
     """
     x_ns = [int(v) for v in x_ns]
     error_ns = [int(v) for v in error_ns]
+    line_color = escape(line_color)  # an attribute value
     n = len(x_ns)
     if len(error_ns) != n:
         raise ValueError(f"x_ns and error_ns must have the same length; got {n}, {len(error_ns)}")
@@ -228,8 +229,8 @@ def error_plot_svg(
         out.append(
             f'<rect x="{a:.1f}" y="{_TOP}" width="{b - a:.1f}" height="{ph}" fill="#999999" '
             f'opacity="0.25"/><line x1="{a:.1f}" y1="{_TOP}" x2="{a:.1f}" y2="{_TOP + ph}" '
-            f'stroke="{m.color}" stroke-width="1.5" stroke-dasharray="5,3"/>'
-            f'<text x="{a + 3:.1f}" y="{_TOP + 12}" fill="{m.color}" '
+            f'stroke="{escape(m.color)}" stroke-width="1.5" stroke-dasharray="5,3"/>'
+            f'<text x="{a + 3:.1f}" y="{_TOP + 12}" fill="{escape(m.color)}" '
             f'font-weight="bold">{escape(m.label)}</text>'
         )
     zero = py(0.0)

@@ -46,6 +46,8 @@ from dataclasses import fields, replace
 
 import ipywidgets as widgets
 
+from tscmath.errors import check_instance
+
 from .render import INTERNAL_ERROR_PREFIX, PLOT_WIDTH, frame_parts, message_html, screen
 from .session import Session
 from .settings import (
@@ -58,7 +60,7 @@ from .settings import (
     Settings,
 )
 
-__all__ = ["Playground", "Calculator", "INTERNAL_ERROR_PREFIX"]
+__all__ = ["Playground", "Calculator"]
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,10 @@ def _control_widget(control: Control, value: object) -> widgets.Widget:
     )
 
 
+def _check_settings(settings: object) -> Settings:
+    return check_instance("settings", settings, Settings)  # type: ignore[return-value]
+
+
 class Playground(widgets.VBox):
     """The chapter 07 app (an ``ipywidgets.VBox``); see the module docstring.
 
@@ -133,9 +139,12 @@ class Playground(widgets.VBox):
     """
 
     def __init__(self, settings: Settings | None = None, frame: int = START_FRAME) -> None:
-        settings = settings or Settings()
-        blackout = min(max(settings.blackout_ms, 0), BLACKOUT_SLIDER_MAX)  # what the slider holds
-        self.session = Session(replace(settings, blackout_ms=blackout), frame=frame)
+        settings = Settings() if settings is None else _check_settings(settings)
+        if isinstance(settings.blackout_ms, int):  # what the slider holds
+            settings = replace(
+                settings, blackout_ms=min(max(settings.blackout_ms, 0), BLACKOUT_SLIDER_MAX)
+            )
+        self.session = Session(settings, frame=frame)
         s = self.session.settings
         self.controls: dict[str, widgets.Widget] = {
             f.name: _control_widget(CONTROL_BY_NAME[f.name], getattr(s, f.name))
@@ -273,12 +282,13 @@ class Playground(widgets.VBox):
 
         Values a widget cannot hold (a blackout beyond the slider) are clamped by it.
         """
+        settings = _check_settings(settings)
         self._suspended = True
         try:
             for f in fields(Settings):
                 widget = self.controls[f.name]
                 value = getattr(settings, f.name)
-                if isinstance(widget, widgets.IntSlider):
+                if isinstance(widget, widgets.IntSlider) and isinstance(value, int):
                     value = min(max(value, widget.min), widget.max)
                 widget.value = value
         finally:

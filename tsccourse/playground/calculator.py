@@ -34,25 +34,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from html import escape
 
 from tscmath.conversions import SECONDS_PER_DAY
 from tscmath.errors import InvalidInput, TscMathError, check_hz, check_u64
 from tscmath.formats import AMD_SVM, INTEL_VMX, FixedPointFormat
 from tscmath.offsets import offset_for, to_signed
 from tscmath.scaling import drift_ticks_per_second, effective_hz, multiplier
+from tscmath.tables import xml_text as escape  # quotes too; XML-invalid characters as U+FFFD
 
 from .render import message_html, ratio_text
 
-__all__ = [
-    "CALC_FIELDS",
-    "CalcResult",
-    "calculate",
-    "calc_text",
-    "calc_html",
-    "calculate_json",
-    "calculator_page_html",
-]
+__all__ = ["calculate_json"]
 
 FORMATS: dict[str, FixedPointFormat] = {"amd": AMD_SVM, "intel": INTEL_VMX}
 
@@ -181,7 +173,7 @@ def calculate_json(values_json: str) -> str:
     """:func:`calc_html` for the site's script: a JSON object of strings in, ``{"html"}`` out."""
     try:
         values = json.loads(values_json)
-    except ValueError as err:
+    except (ValueError, TypeError) as err:
         return json.dumps({"html": message_html(f"values must be JSON: {err}")})
     if not isinstance(values, dict):
         return json.dumps({"html": message_html("values must be a JSON object")})

@@ -22,11 +22,12 @@ Examples
 from __future__ import annotations
 
 from dataclasses import replace
-from html import escape
+from numbers import Real
 
-from tscmath.errors import InvalidInput, check_int
+from tscmath.errors import InvalidInput, check_instance, check_int, check_member, check_sequence
 from tscmath.migration.strategies import Strategy
 from tscmath.plotting import COLORS, LINESTYLES
+from tscmath.tables import xml_text as escape  # quotes too; XML-invalid characters as U+FFFD
 
 from ._clockface import clock_row_html, clock_svg, format_signed_ns
 from ._errorplot import error_unit
@@ -34,7 +35,7 @@ from .model import COLOR_GUEST, HOST_COLORS, REL_NS, TIMES_NS, View
 from .session import evaluate
 from .settings import HOST_NAMES, N_SAMPLES, Settings
 
-__all__ = ["record_frames", "recording_html", "error_figure"]
+__all__ = ["recording_html", "error_figure"]
 
 COLOR_COMPARE = COLORS["orange"]
 
@@ -51,6 +52,17 @@ def _view(settings: Settings, strategy: Strategy, frame: int) -> View:
     if view is None:
         raise InvalidInput(f"the recorded scenario is refused: {message}")
     return view
+
+
+def _checked(settings: object, migrate_frame: object, strategies: object, most: int):
+    """The inputs of both entry points, checked once: settings, the frame, the strategies."""
+    settings = Settings() if settings is None else check_instance("settings", settings, Settings)
+    frame = check_int("migrate_frame", migrate_frame, 0, N_SAMPLES - 1)
+    chosen = check_sequence("strategies", strategies, most)
+    if not chosen:
+        raise InvalidInput("strategies must name at least one Strategy; got none")
+    members = tuple(check_member(f"strategies[{i}]", s, Strategy) for i, s in enumerate(chosen))
+    return settings, frame, members
 
 
 def record_frames(
@@ -76,7 +88,9 @@ def record_frames(
     strategies : (Strategy, Strategy)
         The two guests' strategies.
     """
-    settings = settings or Settings()
+    settings, migrate_frame, strategies = _checked(settings, migrate_frame, strategies, 2)
+    if len(strategies) != 2:
+        raise InvalidInput(f"strategies must name two strategies; got {len(strategies)}")
     n_frames = check_int("n_frames", n_frames, 1, MAX_FRAMES)
     step = check_int("step", step, 1, N_SAMPLES)
     first_frame = check_int("first_frame", first_frame, 0, N_SAMPLES - 1)
@@ -135,6 +149,18 @@ def recording_html(seconds_per_frame: float = 0.2, **kwargs) -> str:
     slice of the cycle. Without CSS animations (or with reduced motion asked) the first
     frame shows still. Keyword arguments go to :func:`record_frames`.
     """
+    if (
+        isinstance(seconds_per_frame, bool)
+        or not isinstance(seconds_per_frame, Real)
+        or getattr(seconds_per_frame, "dtype", None) is not None
+        and seconds_per_frame.dtype.kind not in "iuf"  # type: ignore[attr-defined]
+        or not 0.02 <= seconds_per_frame <= 10
+    ):
+        raise InvalidInput(
+            f"seconds_per_frame must be a number of seconds in [0.02, 10]; "
+            f"got {seconds_per_frame!r}"
+        )
+    seconds_per_frame = float(seconds_per_frame)
     frames = record_frames(**kwargs)
     n = len(frames)
     cycle = seconds_per_frame * n
@@ -184,7 +210,7 @@ def error_figure(
 
     from tscmath.plotting import new_figure
 
-    settings = settings or Settings()
+    settings, migrate_frame, strategies = _checked(settings, migrate_frame, strategies, 4)
     views = [_view(settings, s, migrate_frame) for s in strategies]
     biggest = max(max(abs(v.error_range[0]), abs(v.error_range[1])) for v in views)
     unit, size = error_unit(biggest)

@@ -28,6 +28,7 @@ from tscmath.limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ
 from ._clockface import format_duration_ns
 from .model import REL_NS, View, check_frame, run_steps
 from .settings import (
+    BHYVE_RULES,
     FORMAT_CHOICES,
     FORMAT_LABELS,
     HOST_NAMES,
@@ -38,7 +39,7 @@ from .settings import (
     Settings,
 )
 
-__all__ = ["explain_refusal", "frequency_refusal", "migrate_refusal", "wrap_note"]
+__all__: list[str] = []  # nothing public: used by the apps of this package
 
 
 def _failing_step(scenario: Scenario, hops: tuple[int, ...]) -> tuple[int, TscMathError] | None:
@@ -98,8 +99,9 @@ def frequency_refusal(settings: Settings, host_index: int) -> str:
     """Why host A, B or C (``host_index`` 0, 1, 2) cannot run the guest's TSC frequency.
 
     Checked in the model's order (:func:`tscmath.migration.vm.check_guest_frequency`): the host
-    cannot scale; bhyve's 500 MHz minimum; bhyve's 15x maximum; the ratio does not fit the
-    multiplier format. Values are the controls' (kHz).
+    cannot scale; bhyve's 500 MHz minimum; bhyve's 15x maximum (neither for the hypothetical
+    Intel 16.48 hypervisor, :data:`BHYVE_RULES`); the ratio does not fit the multiplier format.
+    Values are the controls' (kHz).
 
     Examples
     --------
@@ -124,13 +126,14 @@ def frequency_refusal(settings: Settings, host_index: int) -> str:
             "bhyve refuses (EPERM). Make them equal, or pick a format that scales."
         )
     min_khz = BHYVE_MIN_GUEST_HZ // 1000
-    if guest_khz < min_khz:
+    bhyve = BHYVE_RULES[settings.fmt]  # Intel 16.48: a hypothetical hypervisor, no bhyve limits
+    if bhyve and guest_khz < min_khz:
         return (
             f"{where}{guest} = {guest_khz} is below bhyve's minimum for a scaled guest, "
             f"{min_khz} kHz ({BHYVE_MIN_GUEST_HZ // 1_000_000} MHz), and differs from "
             f"{host} = {host_khz} (EINVAL)."
         )
-    if guest_khz >= BHYVE_MAX_RATIO * host_khz:
+    if bhyve and guest_khz >= BHYVE_MAX_RATIO * host_khz:
         return (
             f"{where}{guest} = {guest_khz} is not below {BHYVE_MAX_RATIO} × {host} = "
             f"{BHYVE_MAX_RATIO} × {host_khz} = {BHYVE_MAX_RATIO * host_khz} kHz: bhyve refuses "

@@ -22,7 +22,6 @@ Examples
 from __future__ import annotations
 
 from fractions import Fraction
-from html import escape
 
 from tscmath.conversions import NS_PER_S
 from tscmath.errors import check_int
@@ -30,6 +29,7 @@ from tscmath.formats import FixedPointFormat
 from tscmath.migration.strategies import Strategy
 from tscmath.offsets import to_signed
 from tscmath.scaling import check_format, check_multiplier
+from tscmath.tables import xml_text as escape  # quotes too; XML-invalid characters as U+FFFD
 
 from ._clockface import clock_row_html, clock_svg, format_duration_ns, format_signed_ns
 from ._errorplot import error_plot_svg
@@ -37,19 +37,7 @@ from .model import COLOR_GUEST, COLOR_TRUE, HOST_COLORS, REL_NS, TIMES_NS, View
 from .refusals import wrap_note
 from .settings import HOST_NAMES, N_SAMPLES, WINDOW_NS
 
-__all__ = [
-    "PLOT_WIDTH",
-    "PLOT_HEIGHT",
-    "INTERNAL_ERROR_PREFIX",
-    "ratio_text",
-    "clocks_html",
-    "error_plot_html",
-    "readout_html",
-    "message_html",
-    "note_html",
-    "screen",
-    "frame_parts",
-]
+__all__: list[str] = []  # nothing public: used by the apps of this package
 
 PLOT_WIDTH = 516
 PLOT_HEIGHT = 236

@@ -33,7 +33,7 @@ from .model import View, check_hops, simulate
 from .refusals import explain_refusal, migrate_refusal
 from .settings import HOST_NAMES, MAX_HOPS, N_SAMPLES, Settings, scenario_from
 
-__all__ = ["Session", "evaluate"]
+__all__ = ["Session"]
 
 
 def evaluate(settings: Settings, hops: tuple[int, ...] = ()) -> tuple[View | None, str]:
@@ -72,7 +72,7 @@ def _evaluate(settings: Settings, hops: tuple[int, ...]) -> tuple[View | None, s
 
 def _clamp_frame(frame: object) -> int:
     """An integer frame, clamped to ``0 .. N_SAMPLES - 1`` (a slider's behaviour)."""
-    return max(0, min(check_int("frame", frame, -(1 << 64), 1 << 64), N_SAMPLES - 1))
+    return max(0, min(check_int("frame", frame, None), N_SAMPLES - 1))
 
 
 class Session:

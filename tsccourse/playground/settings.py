@@ -30,35 +30,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from tscmath.conversions import NS_PER_S
-from tscmath.errors import U64_MAX, InvalidInput, check_int
+from tscmath.errors import U64_MAX, InvalidInput, check_instance, check_int
 from tscmath.formats import AMD_SVM, INTEL_VMX, FixedPointFormat
 from tscmath.migration.hosts import Host
 from tscmath.migration.strategies import Strategy
 
-__all__ = [
-    "GUEST_BOOT_NS",
-    "WINDOW_NS",
-    "N_SAMPLES",
-    "SAMPLE_NS",
-    "MAX_HOPS",
-    "HOST_NAMES",
-    "FORMAT_CHOICES",
-    "FORMAT_LABELS",
-    "KHZ_RANGE",
-    "BOOT_S_RANGE",
-    "SKEW_MS_RANGE",
-    "BLACKOUT_MS_RANGE",
-    "BLACKOUT_SLIDER_MAX",
-    "START_FRAME",
-    "Control",
-    "CONTROLS",
-    "CONTROL_GROUPS",
-    "LABELS",
-    "Settings",
-    "Scenario",
-    "scenario_from",
-    "settings_from_form",
-]
+__all__ = ["Settings"]
 
 GUEST_BOOT_NS = 1_795_780_800 * NS_PER_S
 """True time of the guest's boot: 2026-11-27 12:00:00 UTC, in ns since the epoch."""
@@ -87,8 +64,20 @@ FORMAT_CHOICES: dict[str, FixedPointFormat | None] = {
 }
 """Fixed-point format of every host's TSC multiplier; ``"none"``: the hosts cannot scale."""
 
-FORMAT_LABELS = {"amd": "AMD 8.32", "intel": "Intel 16.48", "none": "none (no scaling)"}
+FORMAT_LABELS = {
+    "amd": "AMD 8.32",
+    "intel": "Intel 16.48 (hypothetical, not bhyve)",
+    "none": "none (no scaling)",
+}
 """What the Format control shows for each :data:`FORMAT_CHOICES` key (messages use it too)."""
+
+BHYVE_RULES = {"amd": True, "intel": False, "none": True}
+"""Whether the model applies bhyve's rules for a :data:`FORMAT_CHOICES` key.
+
+bhyve scales only with AMD SVM's 8.32 (its ``vmm.c``: "at this time only SVM is supported"), so
+an Intel host would refuse every guest frequency but its own (EPERM). The Intel 16.48 choice
+therefore stands for a hypothetical hypervisor that runs the same protocol with VMX scaling,
+without bhyve's limits (``enforce_limits=False`` in :mod:`tscmath.migration`)."""
 
 KHZ_RANGE = (1, 20_000_000)
 """Valid TSC frequencies in kHz (up to 20 GHz)."""
@@ -168,7 +157,10 @@ CONTROLS: tuple[Control, ...] = (
         "Format",
         "choice",
         choices=tuple((label, key) for key, label in FORMAT_LABELS.items()),
-        help="The multiplier's fixed-point format on every host",
+        help=(
+            "The multiplier's fixed-point format on every host. bhyve scales only with AMD "
+            "8.32: Intel 16.48 stands for a hypothetical hypervisor with VMX scaling"
+        ),
     ),
     Control(
         "strategy",
@@ -225,9 +217,23 @@ class Settings:
     strategy: str = "FULL_PROTOCOL"
     blackout_ms: int = 1_500
 
+    def __post_init__(self) -> None:
+        # A numpy value is stored as a plain int or str (or refused); anything else is kept for
+        # scenario_from, whose message names the control (a form's text, for instance).
+        for name in (f.name for f in fields(self)):
+            value = getattr(self, name)
+            if type(value).__module__ == "numpy":  # a scalar or an array
+                if isinstance(value, str):
+                    object.__setattr__(self, name, str(value))
+                    continue
+                label = f"{LABELS[name]} ({name})"
+                if CONTROL_BY_NAME[name].kind == "choice":
+                    _check_choice(CONTROL_BY_NAME[name], value, label)
+                object.__setattr__(self, name, check_int(label, value, None))
+
     def host_fields(self, index: int) -> tuple[int, int, int]:
         """``(khz, boot_s, skew_ms)`` of host A, B or C (index 0, 1, 2)."""
-        key = "abc"[index]
+        key = "abc"[check_int("index", index, 0, 2)]
         return (
             getattr(self, f"{key}_khz"),
             getattr(self, f"{key}_boot_s"),
@@ -247,10 +253,10 @@ class Scenario:
     blackout_ns: int
 
 
-def _check_choice(control: Control, value: object) -> str:
+def _check_choice(control: Control, value: object, label: str | None = None) -> str:
     allowed = [v for _, v in control.choices]
     if not isinstance(value, str) or value not in allowed:
-        raise InvalidInput(f"{control.label} must be one of {allowed}; got {value!r}")
+        raise InvalidInput(f"{label or control.label} must be one of {allowed}; got {value!r}")
     return value
 
 
@@ -336,5 +342,5 @@ def settings_from_form(values: Mapping[str, object], base: Settings | None = Non
             raise InvalidInput(f"values holds an unknown setting {name!r}; known: {sorted(known)}")
         kind = CONTROL_BY_NAME[name].kind
         changes[name] = value if kind == "choice" else _parse_int(value)
-    base = base or Settings()
+    base = Settings() if base is None else check_instance("base", base, Settings)
     return Settings(**{**{f.name: getattr(base, f.name) for f in fields(Settings)}, **changes})

@@ -32,9 +32,9 @@ True
 from __future__ import annotations
 
 import json
-from html import escape
 
-from tscmath.errors import TscMathError
+from tscmath.errors import TscMathError, check_instance, check_int
+from tscmath.tables import xml_text as escape  # quotes too; XML-invalid characters as U+FFFD
 
 from .render import INTERNAL_ERROR_PREFIX, frame_parts, message_html, screen
 from .session import Session
@@ -49,7 +49,7 @@ from .settings import (
     settings_from_form,
 )
 
-__all__ = ["SITE_ASSETS", "WebApp", "playground_page_html", "time_text"]
+__all__ = ["WebApp"]
 
 SITE_ASSETS = "_static/offline/"
 """Where the site serves its local files, relative to a chapter's page (``tools/build_site.py``
@@ -66,7 +66,7 @@ def time_text(frame: int) -> str:
     >>> time_text(123)
     't = 12.3 s'
     """
-    ns = frame * SAMPLE_NS
+    ns = check_int("frame", frame, 0, N_SAMPLES - 1) * SAMPLE_NS
     return f"t = {ns // 10**9}.{ns % 10**9 // 10**8} s"
 
 
@@ -144,7 +144,11 @@ def playground_page_html(session: Session | None = None) -> str:
     >>> html.count('data-setting="'), "Loading Python in your browser" in html
     (13, True)
     """
-    session = session or Session(frame=START_FRAME)
+    session = (
+        Session(frame=START_FRAME)
+        if session is None
+        else check_instance("session", session, Session)
+    )
     s = session.settings
     groups = "".join(
         f"<fieldset><legend>{escape(title)}</legend>"
@@ -210,6 +214,8 @@ class WebApp:
     def _guarded(self, action) -> str:
         try:
             return action()
+        except TscMathError as err:  # a value the page should not send (a frame that is no int)
+            return json.dumps({"message": message_html(str(err))})
         except Exception as exc:  # a bug: say so in the app, never a traceback
             text = f"{INTERNAL_ERROR_PREFIX} ({type(exc).__name__}: {exc}). Please report it."
             return json.dumps({"message": message_html(text)})
@@ -235,7 +241,7 @@ class WebApp:
         """Move time to ``frame`` (clamped like a slider): the clocks and plot."""
 
         def run() -> str:
-            self.session.set_frame(int(frame))
+            self.session.set_frame(frame)
             return self._reply(frame_parts(self.session))
 
         return self._guarded(run)
@@ -244,7 +250,7 @@ class WebApp:
         """**Migrate** at ``frame`` (the slider's value), or say why not."""
 
         def run() -> str:
-            self.session.set_frame(int(frame))
+            self.session.set_frame(frame)
             self.session.migrate()
             return self._all()
 

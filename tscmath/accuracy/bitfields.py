@@ -24,7 +24,7 @@ from ..errors import InvalidInput, check_int, check_sequence
 from ..formats import FixedPointFormat
 from ..scaling import check_format, check_multiplier
 
-__all__ = ["bits_msb_first", "value_of_bits", "bit_weight", "draw_bits"]
+__all__ = ["bits_msb_first", "value_of_bits", "draw_bits"]
 
 
 def bits_msb_first(mult: int, fmt: FixedPointFormat) -> list[int]:
@@ -69,9 +69,9 @@ def value_of_bits(bits: list[int], fmt: FixedPointFormat) -> Fraction:
     """
     fmt = check_format(fmt)
     width = fmt.int_bits + fmt.frac_bits
-    bits = check_sequence("bits", bits)
-    if len(bits) != width or any(b not in (0, 1) for b in bits):
-        raise InvalidInput(f"bits must be {width} zeros and ones for {fmt.name}; got {bits!r}")
+    bits = [check_int(f"bits[{i}]", b, 0, 1) for i, b in enumerate(check_sequence("bits", bits))]
+    if len(bits) != width:
+        raise InvalidInput(f"bits must be {width} zeros and ones for {fmt.name}; got {len(bits)}")
     value = 0
     for b in bits:
         value = (value << 1) | b

@@ -1,15 +1,9 @@
 """What dividing before multiplying costs: the classic integer-conversion mistake, measured.
 
-Converting ticks to nanoseconds is ``ticks * 10**9 / hz``. In integers the order matters:
-
-* right: ``ticks * 10**9 // hz`` (:func:`tscmath.ticks_to_ns`), one floor at the end;
-* wrong: ``ticks // hz * 10**9``, which floors to whole seconds first and throws away every
-  sub-second tick. Oxide's tsc-simulator (github.com/oxidecomputer/tsc-simulator, commit
-  30ef521) computes ``calc hrtime`` this way: 5,999,999,999 ticks at 3 GHz give 1 s.
-
-The same happens to a calibration ``pit_hz * tsc_ticks // pit_ticks`` written as
-``tsc_ticks // pit_ticks * pit_hz``. These functions compute the wrong forms on purpose, so a
-notebook can show how much they lose. Do not use them for anything else.
+``ticks // hz * 10**9`` floors to whole seconds first, as Oxide's tsc-simulator
+(github.com/oxidecomputer/tsc-simulator, commit 30ef521) computes ``calc hrtime``; these
+functions compute the wrong forms on purpose, for chapter 05 to show the loss. Do not use
+them for anything else.
 
 Examples
 --------
@@ -22,7 +16,7 @@ Examples
 from __future__ import annotations
 
 from ..conversions import NS_PER_S, ticks_to_ns
-from ..errors import check_hz, check_int, check_nonnegative
+from ..errors import check_hz, check_int
 
 __all__ = [
     "ticks_to_ns_dividing_first",
@@ -40,7 +34,7 @@ def ticks_to_ns_dividing_first(ticks: int, hz: int) -> int:
     >>> ticks_to_ns_dividing_first(2_999_999_999, 3_000_000_000)
     0
     """
-    ticks = check_nonnegative("ticks", ticks)
+    ticks = check_int("ticks", ticks)
     hz = check_hz("hz", hz)
     return ticks // hz * NS_PER_S
 
@@ -81,7 +75,7 @@ def tsc_hz_dividing_first(tsc_ticks: int, pit_ticks: int, pit_hz: int = 1_193_18
     >>> tsc_hz_dividing_first(150_000_000, 59_659)   # multiply-first gives 3,000,005,028
     2999659548
     """
-    tsc_ticks = check_nonnegative("tsc_ticks", tsc_ticks)
+    tsc_ticks = check_int("tsc_ticks", tsc_ticks)
     pit_ticks = check_int("pit_ticks", pit_ticks, 1)
     pit_hz = check_hz("pit_hz", pit_hz)
     return tsc_ticks // pit_ticks * pit_hz

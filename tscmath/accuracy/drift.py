@@ -1,19 +1,14 @@
 """How fast a scaled guest clock drifts: ticks per second, microseconds per day, over a grid.
 
-The hardware multiplier is truncated, ``M = floor(2**F * guest_hz / host_hz)``, so a scaled
-guest runs at ``host_hz * M / 2**F <= guest_hz``: it can only run slow, by less than
-``host_hz / 2**F`` ticks per second (:func:`drift_bound`). This module turns the exact drift
-of :func:`tscmath.drift_ticks_per_second` into the units people think in (µs per day) and
-tabulates it over many frequency pairs, exactly (Fractions). Convert to float only to plot.
+A truncated multiplier can only make the guest slow, by less than ``host_hz / 2**F`` ticks
+per second (:func:`drift_bound`); chapter 05 shows it in µs per day, exactly (Fractions).
 
 Examples
 --------
 >>> import tscmath as tm
 >>> d = tm.drift_ticks_per_second(2_994_374_000, 3_000_000_000, tm.AMD_SVM)
->>> round(float(us_per_day(d, 2_994_374_000)), 1)
-13.4
->>> d < drift_bound(3_000_000_000, tm.AMD_SVM)
-True
+>>> round(float(us_per_day(d, 2_994_374_000)), 1), d < drift_bound(3_000_000_000, tm.AMD_SVM)
+(13.4, True)
 """
 
 from __future__ import annotations
@@ -26,7 +21,7 @@ from ..errors import InvalidInput, RatioOutOfRange, check_fraction, check_hz, ch
 from ..formats import FixedPointFormat
 from ..scaling import check_format, drift_ticks_per_second
 
-__all__ = ["MAX_GRID_CELLS", "us_per_day", "drift_bound", "drift_grid"]
+__all__ = ["us_per_day", "drift_bound", "drift_grid"]
 
 MAX_GRID_CELLS = 100_000
 """Most (guest, host) pairs :func:`drift_grid` computes in one call (about a second)."""

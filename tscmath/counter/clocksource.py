@@ -1,35 +1,22 @@
 """Ticks to nanoseconds with ``mult`` and ``shift``, as a Linux clocksource (and kvmclock) does.
 
-Linux converts a counter delta to nanoseconds without dividing::
-
-    ns = (delta * mult) >> shift          (64-bit product)
-
-``mult`` and ``shift`` are chosen once per frequency by ``clocks_calc_mult_shift()``
-(Linux ``kernel/time/clocksource.c``): the largest ``shift <= 32`` such that ``mult`` stays
-below ``2**sftacc``, where ``sftacc`` leaves enough headroom that ``delta * mult`` does not
-overflow 64 bits for deltas up to ``max_seconds`` seconds. ``mult`` is rounded to nearest.
-kvmclock (``arch/x86/include/asm/pvclock.h``) uses the same form with ``shift`` fixed at 32
-and a power-of-two pre-shift of the delta.
-
-Everything here is exact integer arithmetic.
+``ns = (delta * mult) >> shift``, with ``mult`` and ``shift`` from ``clocks_calc_mult_shift()``
+(Linux ``kernel/time/clocksource.c``). Chapter 02; exact integer arithmetic.
 
 Examples
 --------
 >>> mult, shift = calc_mult_shift(3_000_000_000, 600)
->>> mult, shift
-(5592405, 24)
->>> cyc_to_ns(3_000_000_000, mult, shift)  # one second of a 3 GHz TSC, in ns
-999999940
+>>> mult, shift, cyc_to_ns(3_000_000_000, mult, shift)  # one second of a 3 GHz TSC, in ns
+(5592405, 24, 999999940)
 """
 
 from __future__ import annotations
 
 from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, check_int, check_nonnegative
+from ..errors import U32_MAX, U64_MAX, InvalidInput, check_int
 
-__all__ = ["U32_MAX", "calc_mult_shift", "cyc_to_ns", "max_delta_cycles", "horizon_ns"]
+__all__ = ["calc_mult_shift", "cyc_to_ns", "horizon_ns"]
 
-U32_MAX = (1 << 32) - 1
 """Largest value of a u32 (``mult``, and Linux's ``from``/``maxsec`` arguments)."""
 
 
@@ -113,7 +100,7 @@ def cyc_to_ns(delta: int, mult: int, shift: int) -> int:
     ...
     tscmath.errors.InvalidInput: delta must be an integer in [0, 1099511627775] ...
     """
-    delta = check_nonnegative("delta", delta)
+    delta = check_int("delta", delta)
     mult = check_int("mult", mult, 1, U64_MAX)
     shift = check_int("shift", shift, 0, 63)
     limit = max_delta_cycles(mult)

@@ -1,34 +1,17 @@
 """One vCPU's TSC state as KVM keeps it: an offset, and the emulated IA32_TSC_ADJUST MSR.
 
-Each vCPU has its own TSC offset (and multiplier). When a guest writes its TSC, the
-hypervisor does not touch the host TSC: it intercepts the WRMSR and changes that vCPU's offset
-so the guest reads the value it wrote. Following the architecture (a write to
-IA32_TIME_STAMP_COUNTER that moves the TSC by ``X`` also adds ``X`` to IA32_TSC_ADJUST, and a
-write to IA32_TSC_ADJUST moves the TSC by the change), KVM (Linux ``arch/x86/kvm/x86.c``,
-``kvm_set_msr_common`` with ``kvm_compute_l1_tsc_offset``) does, for a guest-initiated write:
-
-* ``IA32_TSC = v``: ``new_offset = v - scale(host_tsc)``; ``tsc_adjust += new_offset - offset``;
-* ``IA32_TSC_ADJUST = a``: ``offset += a - tsc_adjust``; ``tsc_adjust = a``.
-
-Since Linux 5.10 (commit 0c899c25d754, "KVM: x86: do not attempt TSC synchronization on guest
-writes") that is all a guest write does. Writes by the host (vCPU creation, and userspace such
-as QEMU restoring ``MSR_IA32_TSC`` with ``KVM_SET_MSRS``) go through ``kvm_synchronize_tsc``
-instead, which may snap the vCPU onto the offset of the other vCPUs; :func:`host_write_tsc`
-models it, with :class:`TscSync` for KVM's per-VM matching state. Host writes leave
-IA32_TSC_ADJUST alone.
-
-All arithmetic is mod 2**64 (offsets are u64, two's complement); the functions are pure and
-return a new state.
+Chapter 03 tells the story. Guest writes follow Linux ``arch/x86/kvm/x86.c``
+(``kvm_set_msr_common``); host writes go through ``kvm_synchronize_tsc``
+(:func:`host_write_tsc`, with :class:`TscSync` for the per-VM matching state). All arithmetic
+is mod 2**64; the functions are pure and return a new state.
 
 Examples
 --------
 >>> import tscmath as tm
->>> cpu = VcpuTsc(offset=0, tsc_adjust=0)
->>> cpu = write_tsc(cpu, host_tsc=5_000, value=1_000)      # guest sets its TSC to 1000
+>>> cpu = write_tsc(VcpuTsc(offset=0), host_tsc=5_000, value=1_000)  # guest sets its TSC
 >>> read_tsc(cpu, host_tsc=5_000), tm.to_signed(cpu.offset), tm.to_signed(cpu.tsc_adjust)
 (1000, -4000, -4000)
->>> cpu = write_tsc_adjust(cpu, host_tsc=6_000, value=0)   # the OS undoes it via TSC_ADJUST
->>> read_tsc(cpu, host_tsc=6_000)
+>>> read_tsc(write_tsc_adjust(cpu, host_tsc=6_000, value=0), host_tsc=6_000)  # undone
 6000
 """
 
@@ -40,7 +23,7 @@ from ..conversions import ns_to_ticks
 from ..errors import (
     U64_MAX,
     InvalidInput,
-    check_fields,
+    check_bool,
     check_hz,
     check_instance,
     check_int,
@@ -179,12 +162,11 @@ class TscSync:
     last_tsc_hz: int = 0
 
     def __post_init__(self) -> None:
-        check_fields(self)  # numpy ints stored as Python ints, user_set_tsc a bool
-        check_int("last_tsc_hz", self.last_tsc_hz, 0, None)
-        check_u64("last_tsc_write", self.last_tsc_write)
-        check_int("last_tsc_nsec", self.last_tsc_nsec, 0, None)
-        check_u64("cur_tsc_offset", self.cur_tsc_offset)
-        check_int("generation", self.generation, 0, None)
+        for name in ("last_tsc_write", "cur_tsc_offset"):  # numpy ints stored as Python ints
+            object.__setattr__(self, name, check_u64(name, getattr(self, name)))
+        for name in ("last_tsc_nsec", "generation", "last_tsc_hz"):
+            object.__setattr__(self, name, check_int(name, getattr(self, name)))
+        object.__setattr__(self, "user_set_tsc", check_bool("user_set_tsc", self.user_set_tsc))
 
 
 def host_write_tsc(

@@ -26,15 +26,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import U64_MAX, check_instance, check_int, check_u64
+from ..errors import I64_MAX, I64_MIN, U32_MAX, U64_MAX, check_instance, check_int, check_u64
 from ..formats import HYPERV_REFERENCE
 from ..scaling import scale as fixed_scale
 from .pvclock import PVCLOCK_TSC_STABLE_BIT, PvclockTimeInfo
 
 __all__ = [
     "REFERENCE_HZ",
-    "ReferenceTscPage",
-    "guest_freq_to_scale",
     "reference_page",
     "read_100ns",
     "exact_100ns",
@@ -44,9 +42,6 @@ __all__ = [
 
 REFERENCE_HZ = 10_000_000
 """The reference clock ticks in 100 ns units: 10**7 per second."""
-
-_S64_MIN, _S64_MAX = -(1 << 63), (1 << 63) - 1
-_U32_MAX = (1 << 32) - 1
 
 
 @dataclass(frozen=True)
@@ -74,9 +69,9 @@ class ReferenceTscPage:
 
     def __post_init__(self) -> None:
         # Store plain Python ints (numpy scalars are accepted on input, never kept).
-        object.__setattr__(self, "sequence", check_int("sequence", self.sequence, 0, _U32_MAX))
+        object.__setattr__(self, "sequence", check_int("sequence", self.sequence, 0, U32_MAX))
         object.__setattr__(self, "scale", check_u64("scale", self.scale))
-        object.__setattr__(self, "offset", check_int("offset", self.offset, _S64_MIN, _S64_MAX))
+        object.__setattr__(self, "offset", check_int("offset", self.offset, I64_MIN, I64_MAX))
 
     @property
     def valid(self) -> bool:
@@ -118,19 +113,29 @@ def reference_page(guest_hz: int) -> ReferenceTscPage:
 def read_100ns(page: ReferenceTscPage, tsc: int) -> int | None:
     """Guest time in 100 ns units at guest TSC ``tsc``, or ``None`` if the page is invalid.
 
-    ``((tsc * scale) >> 64) + offset`` with a 128-bit product, the sum wrapping mod 2**64
-    (Linux ``hv_read_tsc_page_tsc`` returns ``U64_MAX`` for an invalid page; here ``None``).
+    ``((tsc * scale) >> 64) + offset`` with a 128-bit product, the sum wrapping mod 2**64, as
+    Linux's ``hv_read_tsc_page_tsc`` (``include/clocksource/hyperv_timer.h``) computes it. Only
+    ``sequence == 0`` makes the page invalid: Linux then returns ``false`` and the caller falls
+    back to the reference counter MSR (here ``None``). A valid page with ``scale == 0`` is
+    read like any other and gives ``offset``: Linux does not test the scale. (Older kernels'
+    reader returned ``U64_MAX`` for an invalid page instead of ``false``; the kernels read
+    here return ``false``.)
 
     Examples
     --------
     >>> read_100ns(reference_page(3_000_000_000), 3_000_000_000 * 60)  # one minute
     599999999
+    >>> read_100ns(ReferenceTscPage(sequence=7, scale=0, offset=42), 10**12)  # scale 0: offset
+    42
+    >>> read_100ns(ReferenceTscPage(sequence=0, scale=1 << 60), 10**12) is None
+    True
     """
     check_instance("page", page, ReferenceTscPage)
     tsc = check_u64("tsc", tsc)
-    if not page.valid or page.scale == 0:
+    if not page.valid:
         return None
-    return (fixed_scale(tsc, page.scale, HYPERV_REFERENCE) + page.offset) & U64_MAX
+    scaled = fixed_scale(tsc, page.scale, HYPERV_REFERENCE) if page.scale else 0
+    return (scaled + page.offset) & U64_MAX
 
 
 def exact_100ns(tsc: int, guest_hz: int) -> Fraction:
@@ -172,9 +177,9 @@ def rescaled_page(page: ReferenceTscPage, tsc_now: int, new_guest_hz: int) -> Re
     if now is None or new_scale is None:
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
     offset = now - fixed_scale(tsc_now, new_scale, HYPERV_REFERENCE)
-    if not _S64_MIN <= offset <= _S64_MAX:
+    if not I64_MIN <= offset <= I64_MAX:
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
-    sequence = (page.sequence + 1) & _U32_MAX or 1
+    sequence = (page.sequence + 1) & U32_MAX or 1
     return ReferenceTscPage(sequence=sequence, scale=new_scale, offset=offset)
 
 
@@ -190,7 +195,13 @@ def kvm_reference_page(info: PvclockTimeInfo, sequence: int = 1) -> ReferenceTsc
 
     so the offset changes with each kvmclock anchor (propolis writes offset 0 once). It
     publishes ``sequence = 0`` ("use another clock") when the kvmclock page lacks
-    ``PVCLOCK_TSC_STABLE_BIT`` or the scale would not fit 64 bits.
+    ``PVCLOCK_TSC_STABLE_BIT`` or when ``tsc_to_system_mul >= max_mul``, KVM's test that the
+    scale fits 64 bits, with ``max_mul = 100ull << (32 - tsc_shift)`` computed in 64 bits as KVM
+    does: for ``tsc_shift`` -30 and -31 that shift wraps to 0 (100 is a multiple of 4), so KVM
+    disables the page although the scale would fit, and so does this model. (For -26..-29 the
+    wrapped bound still exceeds every 32-bit ``mul``; ``tsc_shift`` -32, a shift by 64, is
+    undefined in C and is refused here the same way. ``kvm_get_time_scale`` reaches -30 only
+    for TSCs above about 2**30 GHz, so no real page is affected.)
 
     Examples
     --------
@@ -199,15 +210,16 @@ def kvm_reference_page(info: PvclockTimeInfo, sequence: int = 1) -> ReferenceTsc
     >>> read_100ns(kvm, 9_000_000_000)  # 1 s after an anchor at 2 s: 3 s in 100 ns units
     30000000
     """
-    seq = check_int("sequence", sequence, 1, _U32_MAX)
+    seq = check_int("sequence", sequence, 1, U32_MAX)
     check_instance("info", info, PvclockTimeInfo)
     if not info.flags & PVCLOCK_TSC_STABLE_BIT:
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
     shift = check_int("tsc_shift", info.tsc_shift, -32, 31)
-    if info.tsc_to_system_mul >= 100 << (32 - shift):
+    max_mul = (100 << (32 - shift)) & U64_MAX if shift > -32 else 0  # KVM's u64 shift
+    if info.tsc_to_system_mul >= max_mul:
         return ReferenceTscPage(sequence=0, scale=0, offset=0)
     tsc_scale = ((1 << (32 + shift)) * info.tsc_to_system_mul) // 100
     offset = (info.system_time // 100 - ((info.tsc_timestamp * tsc_scale) >> 64)) & U64_MAX
-    if offset > _S64_MAX:
+    if offset > I64_MAX:
         offset -= 1 << 64
     return ReferenceTscPage(sequence=seq, scale=tsc_scale, offset=offset)

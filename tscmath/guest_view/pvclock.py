@@ -38,11 +38,12 @@ from fractions import Fraction
 
 from ..conversions import NS_PER_S
 from ..errors import (
+    I64_MAX,
+    U32_MAX,
     U64_MAX,
     InvalidInput,
     TscMathError,
     check_bool,
-    check_fields,
     check_hz,
     check_instance,
     check_int,
@@ -51,28 +52,22 @@ from ..errors import (
 
 __all__ = [
     "PVCLOCK_TSC_STABLE_BIT",
-    "PVCLOCK_GUEST_STOPPED",
-    "U32_MAX",
-    "PvclockTimeInfo",
     "kvm_get_time_scale",
     "tsc_time_scale",
+    "tsc_time_scale_khz",
     "pvclock_scale_delta",
     "pvclock_read_ns",
     "pvclock_tsc_khz",
+    "pvclock_khz_lost",
     "rate_error",
+    "page_rate_error",
     "make_time_info",
     "host_update",
     "writer_states",
-    "must_retry",
-    "SeqlockRead",
-    "WriterNeverFinishes",
     "read_with_retry",
     "read_without_seqlock",
-    "S64_MAX",
-    "tsc_time_scale_khz",
-    "page_rate_error",
+    "WriterNeverFinishes",
     "MasterClock",
-    "use_master_clock",
     "guest_time_update",
     "vdso_read_ns",
     "monotonic_read",
@@ -84,7 +79,6 @@ PVCLOCK_TSC_STABLE_BIT = 1 << 0
 PVCLOCK_GUEST_STOPPED = 1 << 1
 """``flags`` bit: the host paused the guest; its watchdogs should not count the pause."""
 
-U32_MAX = (1 << 32) - 1
 """Largest ``version`` or ``tsc_to_system_mul``: both are 32-bit fields."""
 
 _HI32 = U64_MAX ^ U32_MAX
@@ -175,8 +169,8 @@ def kvm_get_time_scale(scaled_hz: int, base_hz: int) -> tuple[int, int]:
     >>> kvm_get_time_scale(1_000_000_000, 2_500_000_000)
     (-1, 3435973836)
     """
-    scaled = check_int("scaled_hz", scaled_hz, 1, (1 << 63) - 1)
-    tps = check_int("base_hz", base_hz, 1, (1 << 63) - 1)
+    scaled = check_int("scaled_hz", scaled_hz, 1, I64_MAX)
+    tps = check_int("base_hz", base_hz, 1, I64_MAX)
     shift = 0
     while tps > scaled * 2 or tps & _HI32:
         tps >>= 1
@@ -202,7 +196,7 @@ def tsc_time_scale(tsc_hz: int) -> tuple[int, int]:
     >>> tsc_time_scale(2_000_000_000)  # 0.5 ns per tick: mul = 2**31, no shift
     (0, 2147483648)
     """
-    return kvm_get_time_scale(NS_PER_S, check_int("tsc_hz", tsc_hz, 1, (1 << 63) - 1))
+    return kvm_get_time_scale(NS_PER_S, check_int("tsc_hz", tsc_hz, 1, I64_MAX))
 
 
 def pvclock_scale_delta(delta: int, mul_frac: int, shift: int) -> int:
@@ -281,7 +275,7 @@ def rate_error(tsc_hz: int) -> Fraction:
     >>> float(rate_error(3_000_000_000)) < 0
     True
     """
-    tsc_hz = check_int("tsc_hz", tsc_hz, 1, (1 << 63) - 1)
+    tsc_hz = check_int("tsc_hz", tsc_hz, 1, I64_MAX)
     shift, mul = tsc_time_scale(tsc_hz)
     ns_per_tick = Fraction(mul, 1 << 32) * (Fraction(2) ** shift)
     return ns_per_tick / Fraction(NS_PER_S, tsc_hz) - 1
@@ -387,10 +381,6 @@ class SeqlockRead:
     ns: int
     attempts: int
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "ns", check_u64("ns", self.ns))
-        object.__setattr__(self, "attempts", check_int("attempts", self.attempts, 1))
-
 
 class WriterNeverFinishes(TscMathError):
     """The page's last state has an odd ``version``: a reader would retry forever.
@@ -482,9 +472,6 @@ def read_without_seqlock(states: Sequence[PvclockTimeInfo], step: int, tsc: int)
 
 # --- What KVM feeds the page, the master clock, and what the guest does with the stable bit ---
 
-S64_MAX = (1 << 63) - 1
-"""The vDSO masks a pvclock reading with ``S64_MAX`` (Linux v6.5+, ``vread_pvclock``)."""
-
 
 def tsc_time_scale_khz(tsc_khz: int) -> tuple[int, int]:
     """``(tsc_shift, tsc_to_system_mul)`` from a whole-kHz TSC rate, as KVM computes them.
@@ -498,8 +485,31 @@ def tsc_time_scale_khz(tsc_khz: int) -> tuple[int, int]:
     >>> tsc_time_scale_khz(2_994_374) == tsc_time_scale(2_994_374_000)
     True
     """
-    khz = check_int("tsc_khz", tsc_khz, 1, ((1 << 63) - 1) // 1000)
+    khz = check_int("tsc_khz", tsc_khz, 1, (I64_MAX) // 1000)
     return kvm_get_time_scale(NS_PER_S, khz * 1000)
+
+
+def pvclock_khz_lost(tsc_khz: int) -> int:
+    """kHz a Linux guest loses recovering ``tsc_khz`` from the page KVM builds for it.
+
+    KVM builds the page from whole kHz (:func:`tsc_time_scale_khz`); its halving of the rate
+    (``tsc_shift`` < 0) is exact, since ``tsc_khz * 1000`` is a multiple of 8. The guest's
+    ``pvclock_tsc_khz`` (``arch/x86/kernel/pvclock.c``) then floors ``(10**6 << 32) / mul``, the
+    kHz of the *halved* rate, and shifts the result back up: the kHz lost in the floor are
+    multiplied by ``2**-tsc_shift``. So the loss is ``0 .. 2**-tsc_shift - 1`` kHz: at most 1 kHz
+    between 2 and 4 GHz (shift -1), at most 3 kHz above 4 GHz (shift -2), 7 kHz above 8 GHz.
+
+    Examples
+    --------
+    >>> pvclock_khz_lost(3_000_001), pvclock_khz_lost(3_000_000)
+    (1, 0)
+    >>> max(pvclock_khz_lost(k) for k in range(4_100_000, 4_100_008))
+    3
+    """
+    khz = check_int("tsc_khz", tsc_khz, 1, U32_MAX)
+    shift, mul = tsc_time_scale_khz(khz)
+    recovered = pvclock_tsc_khz(PvclockTimeInfo(2, 0, 0, mul, shift, PVCLOCK_TSC_STABLE_BIT))
+    return khz - recovered
 
 
 def page_rate_error(tsc_shift: int, tsc_to_system_mul: int, true_hz: int) -> Fraction:
@@ -536,9 +546,8 @@ class MasterClock:
     kernel_ns: int
 
     def __post_init__(self) -> None:
-        check_fields(self)  # numpy ints stored as Python ints
-        check_u64("host_tsc", self.host_tsc)
-        check_u64("kernel_ns", self.kernel_ns)
+        for name in ("host_tsc", "kernel_ns"):  # numpy ints stored as Python ints
+            object.__setattr__(self, name, check_u64(name, getattr(self, name)))
 
 
 def use_master_clock(
@@ -633,7 +642,7 @@ def vdso_read_ns(info: PvclockTimeInfo, tsc: int) -> int | None:
     info = _check_info("info", info)
     if not info.flags & PVCLOCK_TSC_STABLE_BIT:
         return None
-    return pvclock_read_ns(info, tsc) & S64_MAX
+    return pvclock_read_ns(info, tsc) & I64_MAX  # the vDSO masks with S64_MAX (v6.5+)
 
 
 def monotonic_read(

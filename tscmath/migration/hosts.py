@@ -1,16 +1,9 @@
-"""Hosts: a TSC, a monotonic clock and a wall clock, all driven by one true time.
+"""Hosts: a TSC, a monotonic hrtime and a wall clock, all driven by one true time (chapter 06).
 
-The model has a single *true time* ``t``: an integer number of nanoseconds (think of it as
-the ideal clock of the data centre). Every host derives its three clocks from it:
-
-* TSC: ``tsc_at_zero + floor(t * tsc_hz / 10**9)``, kept modulo ``2**64`` like the register;
-* hrtime (monotonic, ns since the host booted): ``t - boot_ns``;
-* wall clock (ns since the epoch, as NTP/PTP keeps it): ``t + wall_skew_ns``.
-
-Negative times are allowed everywhere: the floor is taken towards minus infinity (Python's
-``//``), so ``tsc_at`` is one formula for every integer ``t`` and the vectorized
-:meth:`Host.tsc_array` agrees with it element by element. A value below zero before the
-modulo means the host was not yet powered on; the model still wraps it, as a u64 would.
+True time ``t`` is integer nanoseconds; a host's TSC is ``tsc_at_zero + floor(t * tsc_hz /
+10**9)`` mod 2**64, its hrtime ``t - boot_ns``, its wall clock ``t + wall_skew_ns``. Negative
+times are allowed (the floor goes towards minus infinity), so :meth:`Host.tsc_array` agrees
+with :meth:`Host.tsc_at` element by element.
 
 Examples
 --------
@@ -28,8 +21,6 @@ from typing import TYPE_CHECKING
 
 from ..conversions import MAX_HZ, NS_PER_S
 from ..errors import (
-    I64_MAX,
-    I64_MIN,
     U64_MAX,
     InvalidInput,
     check_i64,
@@ -42,13 +33,7 @@ from ..formats import AMD_SVM, FixedPointFormat
 if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
     import numpy as np
 
-__all__ = [
-    "Host",
-    "MAX_HZ",
-    "I64_MIN",
-    "I64_MAX",
-    "check_i64",
-]
+__all__ = ["Host"]
 
 
 @dataclass(frozen=True)

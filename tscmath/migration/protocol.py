@@ -1,45 +1,12 @@
 """The live migration of guest time: export, adjust (propolis), import (bhyve kernel).
 
-Three steps, as propolis and illumos bhyve do them:
-
-1. **export** (source, guest paused): one snapshot of the guest's frequency and TSC, the host
-   hrtime and wall clock, and the guest's ``boot_hrtime`` (:class:`VmTimeData`, the fields of
-   propolis ``VmTimeData``). bhyve's ``vmm_time_snapshot`` (``usr/src/uts/intel/io/vmm/vmm.c``)
-   reads them back to back with interrupts disabled; there is no sequence counter, and the
-   write side requires the whole-VM vcpuid -1, i.e. the VM write-lock
-   (``vmm_data_write_vmm_time``);
-2. **adjust** (destination userspace, :func:`adjust_time_data`): propolis
-   ``adjust_time_data`` steps 1-6, which carry the guest across hosts using the *wall
-   clocks* (the only clock the two hosts share) and re-base ``boot_hrtime`` on the
-   destination's hrtime;
-3. **import** (destination kernel, :func:`import_time_data`): bhyve's
-   ``vmm_data_write_vmm_time``, which checks the frequency, refuses an ``hrtime`` or a
-   ``boot_hrtime`` from the future (``EINVAL``), adds the ticks for the *local leg* (the
-   destination's hrtime between its snapshot and the write) and programs
-   ``M = floor(guest_freq * 2**F / host_hz)`` and ``offset = base_guest_tsc -
-   scale(host_tsc_now, M)``.
-
-The local leg, as bhyve has it and as it is meant (:class:`LocalLeg`). At illumos-gate commit
-09ea9c53 the write converts the hrtime delta to *host* ticks (``unscalehrtime``) and scales
-them with ``vm->freq_multiplier`` as it was *before* the write. On a freshly created
-destination VM that is ``VM_TSCM_NOSCALE`` (set by ``vm_init``), so the leg is counted in
-destination-host ticks, not guest ticks: a 50 ms leg for a 3 GHz guest on a 2.5 GHz host adds
-125,000,000 ticks instead of 150,000,000, and the guest resumes 50 ms x (1 - 2.5/3) = 8.33 ms
-behind. ``LocalLeg.BHYVE`` (the default) models that; ``LocalLeg.INTENDED`` counts the leg in
-guest ticks, ``floor(delta * guest_freq / 1e9)``, like propolis' cross-host leg. In propolis
-the destination's ``time_data`` (``bin/propolis-server/src/lib/migrate/destination.rs``)
-writes right after its snapshot (a log line and a probe apart), so the leg, and the error,
-are small in practice.
-
-Sources: propolis ``lib/propolis/src/vmm/time.rs`` (``VmTimeData``, ``adjust_time_data``,
-``calc_tsc_delta``; introduced in commit 7ed480843d3b, read at 41450834); illumos-gate
-``usr/src/uts/intel/io/vmm/vmm.c`` ("GUEST TIME SUPPORT"; ``vmm_data_write_vmm_time``) and
-``svm_freq_ratio`` in ``usr/src/uts/intel/io/vmm/amd/svm.c``, read at commit 09ea9c53.
-
-Design choice: :func:`adjust_time_data` returns an :class:`AdjustedTimeData` (the new data
-plus what was done to it, like propolis' ``VmTimeDataAdjustments``); a negative wall-clock
-delta is clamped to 0 and reported in ``migrate_delta_negative`` (alias ``clamped``), never
-raised, because propolis only logs it.
+Chapter 06 tells the story; the model follows propolis ``lib/propolis/src/vmm/time.rs``
+(``VmTimeData``, ``adjust_time_data``, ``calc_tsc_delta``, read at 41450834) and illumos-gate
+``usr/src/uts/intel/io/vmm/vmm.c`` (``vmm_data_write_vmm_time``, read at commit 09ea9c53):
+:func:`export_time_data` on the source, :func:`adjust_time_data` in the destination's
+userspace (a negative wall-clock delta is clamped and reported, never raised, as propolis
+only logs it), :func:`import_time_data` in its kernel, which counts the local leg as
+:class:`LocalLeg` says.
 
 Examples
 --------
@@ -59,32 +26,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..conversions import NS_PER_S, ns_to_ticks
+from ..conversions import MAX_HZ, NS_PER_S, ns_to_ticks
 from ..errors import (
+    I64_MAX,
     U64_MAX,
-    CheckedEnumType,
     InvalidInput,
     TscMathError,
     check_bool,
-    check_fields,
+    check_i64,
     check_int,
     check_member,
     check_u64,
 )
 from ..formats import AMD_SVM, FixedPointFormat
 from ..scaling import scale
-from .hosts import I64_MAX, MAX_HZ, Host, check_i64
+from .hosts import Host
 from .vm import Vm, anchor_vm, check_guest_frequency
 
 __all__ = [
     "VmTimeData",
-    "AdjustedTimeData",
     "LocalLeg",
-    "as_local_leg",
     "local_leg_ticks",
     "TimeDataFromFuture",
     "TimeAdjustOverflow",
-    "calc_tsc_delta",
     "export_time_data",
     "adjust_time_data",
     "import_time_data",
@@ -98,7 +62,7 @@ class TimeDataFromFuture(InvalidInput):
     """
 
 
-class LocalLeg(Enum, metaclass=CheckedEnumType):
+class LocalLeg(Enum):
     """How the kernel import counts the local leg (destination snapshot -> write).
 
     ``BHYVE``: as illumos bhyve's ``vmm_data_write_vmm_time`` does at commit 09ea9c53: the
@@ -114,17 +78,6 @@ class LocalLeg(Enum, metaclass=CheckedEnumType):
 
     BHYVE = "bhyve as written"
     INTENDED = "intended"
-
-
-def as_local_leg(leg: object) -> LocalLeg:
-    """Return ``leg`` as a :class:`LocalLeg` (a member or its value).
-
-    Examples
-    --------
-    >>> as_local_leg("intended")
-    <LocalLeg.INTENDED: 'intended'>
-    """
-    return check_member("local_leg", leg, LocalLeg)
 
 
 def local_leg_ticks(
@@ -164,7 +117,7 @@ def local_leg_ticks(
     delta = check_int("delta_ns", delta_ns, 0, None)
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
     host_hz = check_int("host_hz", host_hz, 1, MAX_HZ)
-    leg = as_local_leg(leg)
+    leg = check_member("leg", leg, LocalLeg)
     if leg is LocalLeg.INTENDED:
         return ns_to_ticks(delta, guest_hz)
     host_ticks = ns_to_ticks(delta, host_hz)
@@ -239,9 +192,6 @@ class AdjustedTimeData:
     migrate_delta_negative: bool
     guest_tsc_delta: int
     boot_hrtime_delta: int
-
-    def __post_init__(self) -> None:
-        check_fields(self)
 
     @property
     def clamped(self) -> bool:
@@ -421,7 +371,7 @@ def import_time_data(
     check_bool("enforce_limits", enforce_limits)
     check_bool("use_scaling", use_scaling)
     true_ns_of_write = check_i64("true_ns_of_write", true_ns_of_write)
-    leg = as_local_leg(local_leg)
+    leg = check_member("local_leg", local_leg, LocalLeg)
     if use_scaling:
         check_guest_frequency(data.guest_freq, host, enforce_limits=enforce_limits)
     now_hrtime = host.hrtime_at(true_ns_of_write)

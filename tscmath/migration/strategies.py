@@ -1,36 +1,16 @@
-"""Four ways to move a guest's clock to another host, from right to naive.
+"""Four ways to move a guest's clock to another host, from right to naive (chapter 06).
 
-:func:`migrate` pauses a guest on its host at true time ``pause_ns``, keeps it paused for
-``blackout_ns`` and resumes it on ``dst`` at ``pause_ns + blackout_ns`` according to a
-:class:`Strategy`:
-
-* ``FULL_PROTOCOL``: propolis + bhyve (export, :func:`~tscmath.migration.protocol.adjust_time_data`
-  with the destination snapshot, kernel import with the local leg and a new multiplier);
-* ``IGNORE_BLACKOUT``: continuity only: the guest resumes at the TSC value it paused at,
-  scaled correctly, so it ends up behind by the blackout. This is what QEMU/KVM does: it
-  restores kvmclock with ``KVM_SET_CLOCK`` and no ``KVM_CLOCK_REALTIME`` flag
-  (``kvmclock_vm_state_change`` in ``hw/i386/kvm/clock.c``, QEMU commit 09360a04) and the
-  TSC with a host-initiated ``KVM_SET_MSRS`` write of the value read at the pause
-  (``kvm_put_msrs`` in ``target/i386/kvm/kvm.c``, QEMU commit 00001a22), keeping the rate
-  with ``KVM_SET_TSC_KHZ`` where the destination can scale;
-* ``OFFSET_ONLY``: the time data is carried as in the full protocol, but only the offset is
-  programmed, no multiplier: the guest then ticks at the new host's rate (KVM's documented
-  ``KVM_VCPU_TSC_OFFSET`` recipe, which does not mention scaling, when nobody sets the TSC
-  frequency);
-* ``NAIVE``: the old multiplier and offset are written unchanged on the new host, so the
-  guest TSC jumps to whatever they give against the new host's TSC (between an AMD 8.32 and
-  an Intel 16.48 host the multiplier keeps its ratio, re-encoded; no scaling stays none).
-
-``Strategy.systems`` names the deployed systems each strategy describes; chapter 06's table
-"What deployed systems do at migration" cites each of them.
+:func:`migrate` pauses a guest at ``pause_ns``, keeps it paused ``blackout_ns`` and resumes it
+on ``dst`` as a :class:`Strategy` says: the full propolis + bhyve protocol, continuity only
+(QEMU/KVM's restore), the offset only, or the registers copied unchanged.
+``Strategy.systems`` names the deployed systems each strategy describes (chapter 06 cites them).
 
 Examples
 --------
 >>> from tscmath.migration.hosts import Host
 >>> from tscmath.migration.vm import boot_guest
 >>> a, b = Host("A", 3_000_000_000), Host("B", 2_000_000_000, tsc_at_zero=10**15)
->>> vm = boot_guest(a, 0)
->>> out = migrate(vm, b, pause_ns=10**9, blackout_ns=10**8, strategy=Strategy.FULL_PROTOCOL)
+>>> out = migrate(boot_guest(a, 0), b, pause_ns=10**9, blackout_ns=10**8, strategy="full protocol")
 >>> out.vm.guest_tsc_at(out.resume_ns), out.migrate_delta_ns, out.clamped
 (3300000000, 100000000, False)
 """
@@ -42,14 +22,12 @@ from enum import Enum
 
 from ..errors import (
     I64_MAX,
-    CheckedEnumType,
     InvalidInput,
     check_bool,
-    check_fields,
-    check_i64,
     check_int,
     check_member,
 )
+from ..scaling import check_multiplier
 from .hosts import Host
 from .protocol import (
     AdjustedTimeData,
@@ -61,10 +39,10 @@ from .protocol import (
 )
 from .vm import Vm, anchor_vm
 
-__all__ = ["Strategy", "MigrationOutcome", "as_strategy", "migrate"]
+__all__ = ["Strategy", "migrate"]
 
 
-class Strategy(Enum, metaclass=CheckedEnumType):
+class Strategy(Enum):
     """How a hypervisor carries the guest's TSC across a migration.
 
     Each member's value is its short human label; ``.label`` and ``.description`` are for
@@ -144,17 +122,6 @@ def _copy_multiplier(vm: Vm, dst: Host) -> int | None:
     return vm.mult >> (src_bits - dst_bits)
 
 
-def as_strategy(strategy: object) -> Strategy:
-    """Return ``strategy`` as a :class:`Strategy` (accepts a member or its label).
-
-    Examples
-    --------
-    >>> as_strategy("naive")
-    <Strategy.NAIVE: 'naive'>
-    """
-    return check_member("strategy", strategy, Strategy)
-
-
 @dataclass(frozen=True)
 class MigrationOutcome:
     """Everything one migration did, for a reader or a plot.
@@ -186,21 +153,6 @@ class MigrationOutcome:
     resume_ns: int
     exported: VmTimeData
     adjusted: AdjustedTimeData | None
-
-    def __post_init__(self) -> None:
-        check_fields(self)
-        check_i64("pause_ns", self.pause_ns)
-        check_int(
-            f"blackout_ns (with pause_ns = {self.pause_ns}, up to 2**63 - 1 - pause_ns)",
-            self.blackout_ns,
-            0,
-            I64_MAX - self.pause_ns,
-        )
-        if self.resume_ns != self.pause_ns + self.blackout_ns:
-            raise InvalidInput(
-                f"resume_ns must be pause_ns + blackout_ns = {self.pause_ns + self.blackout_ns}; "
-                f"got {self.resume_ns}"
-            )
 
     @property
     def dst(self) -> Host:
@@ -270,7 +222,7 @@ def migrate(
         raise InvalidInput(f"vm must be a Vm; got {vm!r}")
     if not isinstance(dst, Host):
         raise InvalidInput(f"dst must be a Host; got {dst!r}")
-    strategy = as_strategy(strategy)
+    strategy = check_member("strategy", strategy, Strategy)
     enforce_limits = check_bool("enforce_limits", enforce_limits)
     pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, I64_MAX)
     blackout_ns = check_int(
@@ -308,6 +260,8 @@ def migrate(
         )
     else:  # NAIVE: the registers are copied as they are
         mult = _copy_multiplier(vm, dst)
+        if mult is not None:  # re-encoded bits the destination's format cannot hold
+            mult = check_multiplier(mult, dst.fmt)
         new_vm = Vm(vm.guest_hz, dst, mult, vm.offset, vm.boot_hrtime, vm.boot_ns)
     return MigrationOutcome(
         strategy, vm, new_vm, pause_ns, blackout_ns, resume_ns, exported, adjusted

@@ -1,28 +1,19 @@
-"""A whole-second replay of Oxide's tsc-simulator ``simulate`` command.
+"""A whole-second replay of Oxide's tsc-simulator ``simulate`` command (chapter 06).
 
-The tool (github.com/oxidecomputer/tsc-simulator: ``cmd_simulate`` in ``src/main.rs`` at commit
-1c0cd55; ``src/math.rs`` (``guest_tsc``, ``calc_tsc_offset``, ``tsc_incr``) at commit 88aeca4)
-boots a guest at ``t = 0`` on a host whose TSC is ``host_tsc0`` and steps time
-in whole seconds, each host TSC advancing by exactly its frequency per second. A migration
-``(t, host_tsc, host_hz)`` moves the guest at second ``t`` to a host whose TSC reads
-``host_tsc`` then, with zero blackout: the guest is re-anchored on the new host at the last
-value it had on the old one. For each host the tool prints one row per second from the
-host's start to its end (the next host's start, or the duration) *inclusive*, so a migration
-instant appears twice: last on the old host, then first on the new one.
+As the tool does it (github.com/oxidecomputer/tsc-simulator: ``cmd_simulate`` in ``src/main.rs``
+at commit 1c0cd55; ``src/math.rs`` (``guest_tsc``, ``calc_tsc_offset``, ``tsc_incr``) at commit
+88aeca4): one row ``(t_s, host_tsc, guest_tsc)`` per second and host, a migration instant
+twice; where the tool stops with an error this raises a named one.
 
-Each row's guest TSC is computed as the tool does, from scratch:
-``scale(cur_host_tsc, M) + offset`` with ``offset = initial_guest_tsc -
-scale(initial_host_tsc, M)`` as a *signed* 64-bit number and ``M = floor(2**F * guest_hz /
-host_hz)``. Where the tool stops with an error (a scaled TSC over 64 bits, an offset whose
-magnitude needs bit 63, a guest TSC outside ``[0, 2**64)``), this raises
-:class:`tscmath.ScaleOverflow` or :class:`tscmath.InvalidInput`.
-
-Rows are ``(t_s, host_tsc, guest_tsc)``; the tool prints the guest TSC before the host's.
+One difference, on purpose: the tool's ``freq_multiplier`` (``src/math.rs``) checks only that
+``M`` fits the format, so it accepts ``M = 0`` (``guest_hz * 2**F < host_hz``) and would print a
+guest TSC frozen at its offset; this replay refuses it with :class:`tscmath.RatioOutOfRange`, as
+:func:`tscmath.multiplier` does everywhere: no hypervisor runs such a guest (bhyve refuses scaled
+guests below 500 MHz, KVM's ``set_tsc_khz`` a ratio of 0).
 
 Examples
 --------
->>> rows = replay_simulator(2, 10**9, 10**9, 10**9, [(1, 5 * 10**9, 2 * 10**9)])
->>> for row in rows:
+>>> for row in replay_simulator(2, 10**9, 10**9, 10**9, [(1, 5 * 10**9, 2 * 10**9)]):
 ...     print(row)
 (0, 1000000000, 0)
 (1, 2000000000, 1000000000)
@@ -47,7 +38,7 @@ from ..errors import (
 from ..formats import AMD_SVM, FixedPointFormat
 from ..scaling import check_format, multiplier, scale
 
-__all__ = ["MAX_DURATION_S", "replay_simulator", "sim_guest_tsc"]
+__all__ = ["replay_simulator"]
 
 MAX_DURATION_S = 100_000
 """Longest replay, in seconds (one row per second: about a second of work, 100,000 rows)."""

@@ -1,27 +1,17 @@
-"""Guests: a VM's TSC and the time it believes, on the host it runs on.
+"""A guest on one host: its multiplier, offset and ``boot_hrtime``, what it reads and believes.
 
-A :class:`Vm` is the state a hypervisor programs for a guest on one host: the guest's
-nominal TSC frequency, the fixed-point multiplier ``M`` and the u64 offset, plus the
-``boot_hrtime`` bhyve keeps (host hrtime at which the guest booted). What the guest reads is
-the core equation ``guest_tsc = scale(host_tsc, M) + offset (mod 2**64)``; what it believes
-the time is follows from its TSC and the frequency it was told: ``floor(tsc * 1e9 / hz)``.
-
-``mult is None`` means scaling is not engaged: the guest TSC is ``host_tsc + offset`` and
-ticks at the host's rate whatever ``guest_hz`` says (a host without scaling, or the
-"offset only" strategy).
-
-The limits a real kernel enforces before programming a ratio live in
-:func:`check_guest_frequency`, in the order of ``svm_freq_ratio``
-(``usr/src/uts/intel/io/vmm/amd/svm.c``, illumos-gate commit 09ea9c53), which
-``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``) calls: a guest at the host's own
-frequency needs no scaling and is always accepted; otherwise a host without scaling refuses it
-(bhyve: EPERM); a scaled guest must be at least 500 MHz and below 15x the host (EINVAL).
+What the guest reads is the core equation; ``mult is None`` means no scaling (the guest ticks
+at the host's rate). :func:`check_guest_frequency` applies the limits of illumos bhyve's
+``svm_freq_ratio`` (``usr/src/uts/intel/io/vmm/amd/svm.c``, commit 09ea9c53), as
+``vmm_data_write_vmm_time`` (``usr/src/uts/intel/io/vmm/vmm.c``) does. Chapter 06.
+Under bhyve's rules a host whose multiplier is not SVM's 8.32 refuses another frequency too
+(EPERM): bhyve has no VMX scaling (``vmm_data_write_vmm_time`` answers ``ops->vmfreqratio``'s
+``FR_SCALING_NOT_SUPPORTED`` with EPERM).
 
 Examples
 --------
 >>> from tscmath.migration.hosts import Host
->>> a = Host("A", 3_000_000_000, tsc_at_zero=5_000_000)
->>> vm = boot_guest(a, true_ns=2_000_000_000, guest_hz=2_000_000_000)
+>>> vm = boot_guest(Host("A", 3_000_000_000), true_ns=2_000_000_000, guest_hz=2_000_000_000)
 >>> vm.guest_tsc_at(2_000_000_000), vm.guest_tsc_at(3_000_000_000)
 (0, 1999999999)
 >>> vm.guest_time_ns_at(3_000_000_000)
@@ -33,24 +23,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..conversions import NS_PER_S
-from ..errors import U64_MAX, InvalidInput, RatioOutOfRange, check_bool, check_int, check_u64
+from ..conversions import MAX_HZ, NS_PER_S
+from ..errors import (
+    U64_MAX,
+    InvalidInput,
+    RatioOutOfRange,
+    check_bool,
+    check_i64,
+    check_int,
+    check_u64,
+)
 from ..formats import FixedPointFormat
-from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ  # one home for the real limits
+from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ, bhyve_scales  # one home for the limits
 from ..offsets import guest_tsc, offset_for
-from ..scaling import check_multiplier, multiplier
-from .hosts import MAX_HZ, Host, check_i64
+from ..scaling import multiplier
+from .hosts import Host
 
 if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
     import numpy as np
 
-__all__ = [
-    "ScalingUnsupported",
-    "Vm",
-    "check_guest_frequency",
-    "anchor_vm",
-    "boot_guest",
-]
+__all__ = ["ScalingUnsupported", "boot_guest", "anchor_vm"]
 
 
 class ScalingUnsupported(RatioOutOfRange):
@@ -67,12 +59,16 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     host : Host
         The host that would run the guest.
     enforce_limits : bool, optional
-        Apply bhyve's limits for a scaled guest: ``500 MHz <= guest_hz < 15 * host_hz``.
+        Apply bhyve's rules for a scaled guest: scaling only with AMD SVM's 8.32 (an Intel
+        16.48 host refuses another frequency, EPERM) and ``500 MHz <= guest_hz < 15 *
+        host_hz``. ``False`` models a hypothetical hypervisor that scales with any format the
+        CPU has (VMX included) and has no such limits.
 
     Raises
     ------
     ScalingUnsupported
-        ``host.fmt is None`` and ``guest_hz != host.tsc_hz``.
+        ``guest_hz != host.tsc_hz`` and ``host.fmt is None``, or (bhyve's rules) ``host.fmt``
+        is not 8.32.
     RatioOutOfRange
         A bhyve limit is broken, or ``M`` does not fit ``host.fmt``.
 
@@ -86,6 +82,15 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     ... except RatioOutOfRange as err:
     ...     print(str(err)[:60])
     guest_hz = 400000000 is below bhyve's minimum scaled guest f
+    >>> from tscmath import INTEL_VMX
+    >>> intel = Host("C", 2_200_000_000, fmt=INTEL_VMX)
+    >>> try:
+    ...     check_guest_frequency(3_000_000_000, intel)
+    ... except ScalingUnsupported as err:
+    ...     print(str(err)[-36:])
+    bhyve has no VMX TSC scaling (EPERM)
+    >>> check_guest_frequency(3_000_000_000, intel, enforce_limits=False)  # hypothetical
+    3000000000
     """
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
     if not isinstance(host, Host):
@@ -99,6 +104,12 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
             f"{host.tsc_hz} Hz, and that host cannot scale its TSC (bhyve: EPERM)"
         )
     if enforce_limits:
+        if not bhyve_scales(host.fmt):
+            raise ScalingUnsupported(
+                f"guest_hz = {guest_hz} differs from host {host.name}'s TSC frequency "
+                f"{host.tsc_hz} Hz, and host {host.name}'s multiplier is {host.fmt.name}: "
+                "bhyve has no VMX TSC scaling (EPERM)"
+            )
         if guest_hz < BHYVE_MIN_GUEST_HZ:
             raise RatioOutOfRange(
                 f"guest_hz = {guest_hz} is below bhyve's minimum scaled guest frequency "
@@ -115,7 +126,7 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
 
 @dataclass(frozen=True)
 class Vm:
-    """A guest as programmed on one host.
+    """A guest as programmed on one host (built by :func:`anchor_vm`, which checks the values).
 
     Parameters
     ----------
@@ -147,21 +158,6 @@ class Vm:
     offset: int
     boot_hrtime: int
     boot_ns: int
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "guest_hz", check_int("guest_hz", self.guest_hz, 1, MAX_HZ))
-        if not isinstance(self.host, Host):
-            raise InvalidInput(f"host must be a Host; got {self.host!r}")
-        if self.mult is not None:
-            if self.host.fmt is None:
-                raise InvalidInput(
-                    f"mult must be None on host {self.host.name}, which cannot scale; "
-                    f"got {self.mult!r}"
-                )
-            object.__setattr__(self, "mult", check_multiplier(self.mult, self.host.fmt))
-        object.__setattr__(self, "offset", check_u64("offset", self.offset))
-        object.__setattr__(self, "boot_hrtime", check_i64("boot_hrtime", self.boot_hrtime))
-        object.__setattr__(self, "boot_ns", check_i64("boot_ns", self.boot_ns))
 
     @property
     def fmt(self) -> FixedPointFormat | None:
@@ -231,6 +227,7 @@ def anchor_vm(
     host_tsc = host.tsc_at(true_ns)
     g0 = check_u64("guest_tsc_value", guest_tsc_value)
     use_scaling = check_bool("use_scaling", use_scaling)
+    boot_hrtime, boot_ns = check_i64("boot_hrtime", boot_hrtime), check_i64("boot_ns", boot_ns)
     if not use_scaling or (host.fmt is None and guest_hz == host.tsc_hz):
         hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
         offset = (g0 - host_tsc) & U64_MAX
