@@ -16,7 +16,7 @@ STUDENT := build/student
 # Fast tests for the edit-test loop: the package's unit and property tests (a fifth of the
 # hypothesis examples: profile "check" in tests/conftest.py), the project's layout checks and
 # every doctest; no notebook execution, no browser, nothing marked slow. `make test` runs all.
-CHECK_TESTS := tests/package tests/project tscmath tsccourse
+CHECK_TESTS := tests/package tests/course tests/project tscmath tsccourse
 
 .DEFAULT_GOAL := help
 .PHONY: help lab student-lab check test site student-site student nbgrader bench lock clean

@@ -24,12 +24,8 @@ from __future__ import annotations
 import functools
 import importlib.util
 import math
-import os
 import queue
-import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,9 +37,15 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 sys.path.insert(0, str(ROOT))
-from tests.conftest import BROWSER_ARGS  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    BANNER_URL,
+    free_port,
+    launch,
+    loopback_only,
+    start_lab,
+    stop_lab,
+)
 
 PAGE = "07-playground.html"
 NOTEBOOK = "07-playground.ipynb"
@@ -94,19 +96,6 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-def _route(outside: list[str]):
-    def route(route_):
-        url = route_.request.url
-        host = urllib.parse.urlsplit(url).hostname
-        if url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            route_.continue_()
-        else:
-            outside.append(url)
-            route_.abort()
-
-    return route
-
-
 def _site() -> Path:
     spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
     build_site = importlib.util.module_from_spec(spec)
@@ -126,7 +115,7 @@ def measure_site(browser, base: str, outside: list[str]) -> dict[str, list[float
     warm_context = None
     for _ in range(ROUNDS["cold"]):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", _route(outside))
+        context.route("**/*", loopback_only(outside.append))
         page = context.new_page()
         page.goto(base + PAGE)
         page.wait_for_selector(".tsc-live[data-ready=true]", timeout=LOAD_TIMEOUT_MS)
@@ -173,42 +162,11 @@ def measure_site(browser, base: str, outside: list[str]) -> dict[str, list[float
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _start_lab(tmp: Path) -> tuple[subprocess.Popen, str, str]:
     root = tmp / "notebooks"
     root.mkdir()
     shutil.copy2(ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
-    env = {
-        **os.environ,
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "IPYTHONDIR": str(tmp / "ipython"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    command = [
-        sys.executable,
-        str(ROOT / "tools" / "lab.py"),
-        f"--ServerApp.root_dir={root}",
-        f"--ServerApp.port={_free_port()}",
-        "--ServerApp.port_retries=0",
-        "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.app_settings_dir={tmp / 'app-settings'}",
-    ]
-    server = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        text=True,
-        start_new_session=True,
-    )
+    server = start_lab(tmp, root, free_port(), stderr=subprocess.DEVNULL)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in server.stdout], daemon=True).start()
     deadline = time.monotonic() + 180
@@ -219,12 +177,12 @@ def _start_lab(tmp: Path) -> tuple[subprocess.Popen, str, str]:
         except queue.Empty:
             continue
         seen += line
-        match = re.search(r"^\s+(http://\S+)\s*$", line)
+        match = BANNER_URL.search(line)
         if match and "Open this URL" in seen:
             url = urllib.parse.urlsplit(match.group(1))
             token = urllib.parse.parse_qs(url.query).get("token", [""])[0]
             return server, f"{url.scheme}://{url.netloc}/", token
-    os.killpg(server.pid, signal.SIGTERM)
+    stop_lab(server)
     raise SystemExit(f"JupyterLab printed no URL:\n{seen}")
 
 
@@ -241,7 +199,7 @@ def measure_lab(browser, outside: list[str]) -> dict[str, list[float]]:
         server, base, token = _start_lab(Path(tmp))
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 800})
-            context.route("**/*", _route(outside))
+            context.route("**/*", loopback_only(outside.append))
             page = context.new_page()
             page.goto(f"{base}lab/tree/{NOTEBOOK}?reset&token={token}")
             page.wait_for_function(KERNEL_READY_JS, timeout=LOAD_TIMEOUT_MS)
@@ -283,8 +241,7 @@ def measure_lab(browser, outside: list[str]) -> dict[str, list[float]]:
                 page.wait_for_function(KERNEL_READY_JS)
             context.close()
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=60)
+            stop_lab(server)
     return out
 
 
@@ -299,7 +256,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+            browser = launch(p)
             try:
                 _log("site: load and click-to-repaint ...")
                 site_t = measure_site(browser, base, outside)

@@ -9,19 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-ROOT = Path(__file__).resolve().parent.parent
+from .browser_support import BROWSER_ARGS, CHROMIUM, ROOT  # noqa: F401 (imported from here too)
+
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-"""Chromium flags for headless runs as root on a machine with no network but the registries."""
 
 
 settings.register_profile("check", max_examples=20)

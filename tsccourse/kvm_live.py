@@ -1,39 +1,13 @@
 """Your machine's KVM, live: a tiny real guest, and the kvmclock page the running kernel writes.
 
-A driver of exactly the part of the Linux KVM API that chapter 08 needs, with the standard
-library only (``os``, ``fcntl``, ``mmap``, ``struct``, ``ctypes``). Every ioctl and struct keeps
-its name from Linux ``include/uapi/linux/kvm.h`` and ``arch/x86/include/uapi/asm/kvm.h``
-(numbers and layouts read at torvalds/linux; the calls as documented in
-``Documentation/virt/kvm/api.rst``; the TSC offset attribute in
-``Documentation/virt/kvm/devices/vcpu.rst``). The ABI is stable: the numbers are the same in
-every kernel since each call appeared (``KVM_CLOCK_HOST_TSC``/``REALTIME`` and
-``KVM_VCPU_TSC_OFFSET`` since Linux 5.16, the latter in commit 828ca89628bf).
-
-What one run does (:func:`run_tiny_guest`):
-
-1. open ``/dev/kvm`` (``KVM_GET_API_VERSION`` must say 12), ``KVM_CREATE_VM``, give the VM one
-   64 KiB memory slot (``KVM_SET_USER_MEMORY_REGION``) and one vCPU (``KVM_CREATE_VCPU``,
-   its ``struct kvm_run`` mapped with ``mmap``), in 16-bit real mode at address 0x1000;
-2. optionally write ``KVM_VCPU_TSC_OFFSET`` or ``KVM_SET_TSC_KHZ``;
-3. read the host TSC and ``KVM_GET_CLOCK``, ``KVM_RUN`` the guest of :data:`GUEST_PROGRAM` until
-   it halts, read the host TSC and ``KVM_GET_CLOCK`` again. The guest writes
-   ``MSR_KVM_SYSTEM_TIME_NEW`` (0x4b564d01, ``arch/x86/include/uapi/asm/kvm_para.h``) with the
-   guest-physical address of its kvmclock page, reads ``RDTSC`` and sends the 64-bit value out
-   through two 32-bit port writes, then ``HLT``;
-4. decode the ``pvclock_vcpu_time_info`` KVM wrote into guest memory
-   (``arch/x86/include/asm/pvclock-abi.h``) as a
-   :class:`~tscmath.guest_view.pvclock.PvclockTimeInfo`.
-
-Every run is bounded: the guest ends in ``HLT``; an exit the program cannot cause raises
-:class:`KvmUnexpectedExit`; a ``KVM_RUN`` that does not return within ``timeout_s`` is
-interrupted by a ``SIGALRM`` timer and raises :class:`KvmRunTimeout` (so runs must start from
-the main thread, where Python lets a timer be armed). File descriptors and mappings are closed
-by context managers. Nothing touches the network.
-
-Errors are :class:`KvmError`, an :class:`OSError` (the machine, not the caller's input, is at
-fault): :class:`KvmUnavailable` when ``/dev/kvm`` is missing, not permitted (root or the ``kvm``
-group), not x86-64 KVM, or lacks a capability; :class:`KvmUnexpectedExit`;
-:class:`KvmRunTimeout`. Bad arguments raise :class:`tscmath.InvalidInput` as everywhere.
+Chapter 08c runs it. A driver of exactly the part of the Linux KVM API the chapter needs, on
+the standard library only; every ioctl and struct keeps its name from Linux
+``include/uapi/linux/kvm.h``. :func:`run_tiny_guest` creates a VM with one vCPU, runs the
+guest of :data:`GUEST_PROGRAM` (it registers its kvmclock page, reads ``RDTSC`` and halts)
+and decodes the page KVM wrote as a :class:`~tscmath.guest_view.pvclock.PvclockTimeInfo`.
+Every run is bounded (``HLT``, an unexpected exit or a ``SIGALRM`` timeout end it, so runs
+start from the main thread). The machine's faults are :class:`KvmError` (an ``OSError``); bad
+arguments raise :class:`tscmath.InvalidInput` as everywhere.
 
 Examples
 --------

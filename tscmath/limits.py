@@ -27,7 +27,7 @@ False
 
 from __future__ import annotations
 
-from .errors import InvalidInput, check_hz, check_int
+from .errors import U32_MAX, InvalidInput, check_hz, check_instance, check_int
 from .formats import AMD_SVM, FixedPointFormat
 
 __all__ = [
@@ -55,8 +55,6 @@ KVM_TSC_TOLERANCE_PPM = 250
 
 KVM_MAX_GUEST_TSC_KHZ_CAP = 0x7FFFFFFF
 """KVM caps ``max_guest_tsc_khz`` so that a rate "fits into a signed integer"."""
-
-U32_MAX = (1 << 32) - 1
 
 
 def bhyve_rejection(
@@ -91,15 +89,12 @@ def bhyve_rejection(
     """
     guest_hz = check_hz("guest_hz", guest_hz)
     host_hz = check_hz("host_hz", host_hz)
-    if fmt is not None and not isinstance(fmt, FixedPointFormat):
-        raise InvalidInput(
-            f"fmt must be a FixedPointFormat (AMD_SVM, INTEL_VMX) or None; got {fmt!r}"
-        )
+    scales = bhyve_scales(fmt)  # checks fmt
     if guest_hz == host_hz:
         return None
     if fmt is None:
         return f"EPERM: guest_hz {guest_hz} differs from host_hz {host_hz}; the host cannot scale"
-    if not bhyve_scales(fmt):
+    if not scales:
         return (
             f"EPERM: bhyve has no TSC scaling for {fmt.name} ({fmt.label}), only AMD SVM 8.32; "
             f"guest_hz {guest_hz} differs from host_hz {host_hz}"
@@ -120,6 +115,10 @@ def bhyve_scales(fmt: FixedPointFormat | None) -> bool:
     >>> bhyve_scales(AMD_SVM), bhyve_scales(INTEL_VMX), bhyve_scales(None)
     (True, False, False)
     """
+    if fmt is not None:
+        check_instance(
+            "fmt", fmt, FixedPointFormat, "a FixedPointFormat (AMD_SVM, INTEL_VMX) or None"
+        )
     svm = (AMD_SVM.int_bits, AMD_SVM.frac_bits)
     return fmt is not None and (fmt.int_bits, fmt.frac_bits) == svm
 
@@ -235,7 +234,7 @@ def kvm_uses_scaling(user_khz: int, host_khz: int, ppm: int = KVM_TSC_TOLERANCE_
     True
     """
     user_khz = check_hz("user_khz", user_khz)
-    host_khz = check_hz("host_khz", host_khz)
+    host_khz = check_int("host_khz", host_khz, 1, U32_MAX)  # KVM's u32 tsc_khz
     ppm = check_int("ppm", ppm, 0, 999_999)  # tsc_tolerance_ppm is an unsigned tolerance
     lo, hi = kvm_adjust_khz(host_khz, -ppm), kvm_adjust_khz(host_khz, ppm)
     return user_khz < lo or user_khz > hi

@@ -55,22 +55,9 @@ def check_multiplier(mult: object, fmt: FixedPointFormat) -> int:
 def multiplier(guest_hz: int, host_hz: int, fmt: FixedPointFormat) -> int:
     """The fixed-point multiplier ``M = floor(2**F * guest_hz / host_hz)``.
 
-    Parameters
-    ----------
-    guest_hz, host_hz : int
-        Positive frequencies in Hz.
-    fmt : FixedPointFormat
-        The multiplier's format (``AMD_SVM`` or ``INTEL_VMX``).
-
-    Returns
-    -------
-    int
-        The truncated multiplier, as bhyve, KVM and Oxide's tsc-simulator compute it.
-
-    Raises
-    ------
-    RatioOutOfRange
-        If ``M`` is 0 (ratio below ``2**-F``) or larger than ``fmt.max_multiplier``.
+    ``guest_hz`` and ``host_hz`` are positive (Hz). The multiplier is truncated, as bhyve, KVM
+    and Oxide's tsc-simulator compute it; :class:`RatioOutOfRange` if it is 0 (a ratio below
+    ``2**-F``) or above ``fmt.max_multiplier``.
 
     Examples
     --------
@@ -97,17 +84,9 @@ def multiplier(guest_hz: int, host_hz: int, fmt: FixedPointFormat) -> int:
 def scale(tsc: int, mult: int, fmt: FixedPointFormat, *, wrap: bool = False) -> int:
     """Scale a TSC value: ``floor(tsc * mult / 2**F)``, exact.
 
-    Parameters
-    ----------
-    tsc : int
-        A TSC value in ``[0, 2**64)``.
-    mult : int
-        A multiplier in ``fmt`` (1 .. ``fmt.max_multiplier``).
-    fmt : FixedPointFormat
-        The multiplier's format.
-    wrap : bool, optional
-        If true, keep only the low 64 bits of a result that does not fit, as the hardware
-        does. If false (default), such a result raises :class:`ScaleOverflow`.
+    ``tsc`` in ``[0, 2**64)``, ``mult`` in ``1 .. fmt.max_multiplier``. With ``wrap=True`` only
+    the low 64 bits of a result that does not fit are kept, as the hardware does; by default
+    such a result raises :class:`ScaleOverflow`.
 
     Examples
     --------

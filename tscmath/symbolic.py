@@ -38,10 +38,8 @@ __all__ = ["scaled_frequency", "offset_anchor", "migration_error", "ticks_to_ns"
 TWO64 = sp.Integer(2) ** 64
 
 
-# ---------------------------------------------------------------------------------------------
 # Symbols, with the LaTeX they are displayed as. Python names are valid identifiers, so they are
 # the keyword arguments of Derivation.subs and of the functions Derivation.lambdify returns.
-# ---------------------------------------------------------------------------------------------
 def _sym(name: str, latex: str, **assumptions: bool) -> sp.Symbol:
     symbol = sp.Symbol(name, **assumptions)
     _LATEX_NAMES[symbol] = latex
@@ -320,9 +318,7 @@ class Derivation:
         return f"<Derivation {self.title!r}: {len(self.steps)} steps, results {list(self.results)}>"
 
 
-# ---------------------------------------------------------------------------------------------
-# 1. Scaled frequency
-# ---------------------------------------------------------------------------------------------
+# --- 1. Scaled frequency
 def scaled_frequency() -> Derivation:
     """What frequency a scaled guest sees, how slow truncation makes it, and its clock error.
 
@@ -413,9 +409,7 @@ def scaled_frequency() -> Derivation:
     return Derivation("Scaled frequency: what the guest sees and how slow it runs", steps, results)
 
 
-# ---------------------------------------------------------------------------------------------
-# 2. Offset
-# ---------------------------------------------------------------------------------------------
+# --- 2. Offset
 def offset_anchor() -> Derivation:
     """The offset that anchors guest TSC ``g0`` to host TSC ``h0``: general, boot, migration.
 
@@ -475,9 +469,7 @@ def offset_anchor() -> Derivation:
     return Derivation("Offset: anchoring the guest TSC to the host TSC", steps, results)
 
 
-# ---------------------------------------------------------------------------------------------
-# 3. Migration error
-# ---------------------------------------------------------------------------------------------
+# --- 3. Migration error
 def migration_error() -> Derivation:
     """The guest clock's error ``t`` seconds after a live migration, for four strategies.
 
@@ -577,9 +569,7 @@ def migration_error() -> Derivation:
     return Derivation("Migration error: guest clock error after a live migration", steps, results)
 
 
-# ---------------------------------------------------------------------------------------------
-# 4. Ticks <-> ns with mult/shift
-# ---------------------------------------------------------------------------------------------
+# --- 4. Ticks <-> ns with mult/shift
 def ticks_to_ns() -> Derivation:
     """Converting ticks to ns as ``(delta * mult) >> shift``: choice, error and overflow horizon.
 

@@ -91,17 +91,8 @@ def ticks_to_ns_u64_array(ticks: object, hz: int) -> np.ndarray:
     For ``hz >= 10**9`` the answer is at most ``ticks`` and always fits; for a slower counter
     an answer of ``2**64`` ns or more (over 584 years) is kept modulo ``2**64``.
 
-    Parameters
-    ----------
-    ticks : array_like of int
-        Tick counts in ``[0, 2**64)``.
-    hz : int
-        Counter frequency, ``1 .. MAX_HZ`` (10**12).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``uint64`` array of the same shape as ``ticks``.
+    ``ticks`` in ``[0, 2**64)``, ``hz`` in ``1 .. MAX_HZ`` (10**12); the result has the shape of
+    ``ticks``.
 
     Examples
     --------
@@ -138,12 +129,7 @@ def ns_to_ticks_u64_array(true_ns: object, hz: int) -> np.ndarray:
     ``s * hz`` wraps modulo ``2**64`` (which is the answer's modulus: a TSC register),
     ``r * a < 10**12`` and ``r * b < 10**18`` never overflow.
 
-    Parameters
-    ----------
-    true_ns : array_like of int
-        Times in ns, ``[-2**63, 2**63)``.
-    hz : int
-        Counter frequency, ``1 .. MAX_HZ`` (10**12).
+    ``true_ns`` in ``[-2**63, 2**63)``; ``hz`` in ``1 .. MAX_HZ`` (10**12).
 
     Examples
     --------
@@ -225,23 +211,9 @@ def _frac_part(t, r: int, frac_bits: int, out, a0, a1, tmp, tmp2) -> None:
 def scale_array(tsc: object, mult: int, fmt: FixedPointFormat, *, wrap: bool = False) -> np.ndarray:
     """Scale every TSC value in ``tsc``: ``floor(tsc * mult / 2**F)``, exact, as ``uint64``.
 
-    Parameters
-    ----------
-    tsc : array_like of int
-        TSC values in ``[0, 2**64)`` (a ``uint64`` array is used without a copy).
-    mult : int
-        A multiplier in ``fmt``.
-    fmt : FixedPointFormat
-        The multiplier's format.
-    wrap : bool, optional
-        Keep the low 64 bits of results that overflow (hardware behaviour) instead of
-        raising :class:`ScaleOverflow`.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``uint64`` array of the same shape (a scalar gives shape ``()``), element by element
-        equal to :func:`scale`.
+    ``tsc`` holds values in ``[0, 2**64)`` (a ``uint64`` array is used without a copy); the
+    result has its shape (a scalar gives ``()``) and equals :func:`scale` element by element.
+    ``wrap=True`` keeps the low 64 bits of an overflowing result, as the hardware does.
 
     Examples
     --------

@@ -13,14 +13,9 @@ would: move a slider, press Migrate, try an invalid setting. Screenshots at 1280
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -31,11 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import BROWSER_ARGS, ROOT, notebook_paths
+from ..browser_support import BANNER_URL, free_port, launch, loopback_only, start_lab, stop_lab
+from ..conftest import ROOT, notebook_paths
 
 pytestmark = pytest.mark.browser
 
-LAB_PY = ROOT / "tools" / "lab.py"
 VIEWPORT = {"width": 1280, "height": 800}
 SERVER_TIMEOUT_S = 120  # the machine is shared: importing JupyterLab alone can take 10 s
 KERNEL_TIMEOUT_S = 90
@@ -167,12 +162,6 @@ class Lab:
             return json.load(response)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def tail(path: Path, lines: int = 40) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -189,38 +178,12 @@ def lab(tmp_path_factory, artifacts_dir):
         ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
     )
     app_settings = tmp / "app-settings"  # empty: lab.py must write the no-news overrides here
-    env = {
-        **os.environ,
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "IPYTHONDIR": str(tmp / "ipython"),
-        # the kernel must import tscmath from this tree, not from wherever it is installed
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
     port = free_port()
     log = artifacts_dir / "jupyterlab" / "server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        str(LAB_PY),
-        f"--ServerApp.root_dir={root}",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.app_settings_dir={app_settings}",
-    ]
     start = time.perf_counter()
     with open(log, "w") as log_file:
-        server = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=log_file,
-            env=env,
-            text=True,
-            start_new_session=True,  # its own process group: stopped with all it started
-        )
+        server = start_lab(tmp, root, port, stderr=log_file)
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
@@ -244,7 +207,7 @@ def lab(tmp_path_factory, artifacts_dir):
                     f"{SERVER_TIMEOUT_S} s.\nstdout:\n{''.join(stdout)}\nlog:\n{tail(log)}"
                 )
             stdout.append(line)
-            match = re.search(r"^\s+(http://\S+)\s*$", line)
+            match = BANNER_URL.search(line)
             if match and "Open this URL" in "".join(stdout):
                 banner_url = match.group(1)
         parsed = urllib.parse.urlsplit(banner_url)
@@ -269,14 +232,7 @@ def lab(tmp_path_factory, artifacts_dir):
         lab.timings["server_start_s"] = round(time.perf_counter() - start, 1)
         yield lab
     finally:
-        try:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_lab(server)
         if banner_url is not None:
             timings = artifacts_dir / "jupyterlab" / "timings.json"
             timings.write_text(json.dumps(lab.timings, indent=2) + "\n")
@@ -289,18 +245,13 @@ def browser_context(lab, chromium_path):
 
     external: list[tuple[str, str]] = []  # (notebook open at the time, URL)
 
-    def route(route_, request):
-        host = urllib.parse.urlsplit(request.url).hostname
-        if request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            route_.continue_()
-        else:
-            external.append((getattr(context, "tsc_notebook", ""), request.url))
-            route_.abort()
+    def note(url: str) -> None:
+        external.append((getattr(context, "tsc_notebook", ""), url))
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
+        browser = launch(playwright, chromium_path)
         context = browser.new_context(viewport=VIEWPORT)
-        context.route("**/*", route)
+        context.route("**/*", loopback_only(note))
         context.external_requests = external
         try:
             yield context

@@ -24,8 +24,7 @@ from tsccourse.playground.render import frame_parts
 from tsccourse.playground.session import Session
 from tsccourse.playground.settings import Settings
 
-from ..conftest import BROWSER_ARGS
-from .test_site import Visit, collection_site, npm_or_assets, serve  # noqa: F401
+from .test_site import Visit, browser, collection_site, npm_or_assets, serve  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -35,16 +34,7 @@ SVG_TEXT = "{http://www.w3.org/2000/svg}text"
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def live(browser, collection_site, artifacts_dir):  # noqa: F811
+def live(browser, collection_site, artifacts_dir):  # noqa: F811 (fixtures of test_site)
     """The chapter 07 page, Python loaded and the controls enabled (shared by the tests)."""
     shots = artifacts_dir / "site-live"
     shots.mkdir(exist_ok=True)
@@ -238,7 +228,7 @@ def test_calculator_rejects_a_ratio_out_of_range_with_tscmaths_message(live):
 
 
 def test_without_webassembly_the_page_says_so_and_the_recording_plays(
-    browser,
+    browser,  # noqa: F811
     collection_site,  # noqa: F811
     artifacts_dir,
 ):

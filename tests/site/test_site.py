@@ -29,14 +29,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import nbformat
 import pytest
 
 from tsccourse.exercises.core import SOLUTION_TAG
 
-from ..conftest import BROWSER_ARGS, ROOT, notebook_paths
+from ..browser_support import launch, loopback_only
+from ..conftest import ROOT, notebook_paths
 
 BUILD = ROOT / "build"
 LIVE_TIMEOUT_MS = 180_000
@@ -236,7 +236,7 @@ def serve(folder: Path) -> Iterator[str]:
 def browser(chromium_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
+        browser = launch(p, chromium_path)
         yield browser
         browser.close()
 
@@ -248,18 +248,10 @@ class Visit:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.outside: list[str] = []
         self.errors: list[str] = []
-        self.context.route("**/*", self._route)
+        self.context.route("**/*", loopback_only(self.outside.append))
         self.page = self.context.new_page()
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _route(self, route):
-        url = route.request.url
-        if urlsplit(url).scheme in {"data", "blob"} or urlsplit(url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
 
     def close(self):
         self.context.close()

@@ -66,7 +66,7 @@ FORMAT_CHOICES: dict[str, FixedPointFormat | None] = {
 
 FORMAT_LABELS = {
     "amd": "AMD 8.32",
-    "intel": "Intel 16.48 (hypothetical, not bhyve)",
+    "intel": "hypothetical VMX 16.48",
     "none": "none (no scaling)",
 }
 """What the Format control shows for each :data:`FORMAT_CHOICES` key (messages use it too)."""

@@ -34,10 +34,7 @@ def scale_float64(tsc: object, mult: int, fmt: FixedPointFormat) -> np.ndarray:
 
     This is the *wrong* way, kept to measure how wrong it is.
 
-    Raises
-    ------
-    InvalidInput
-        If a float result does not fit in 64 bits (no silent wrap).
+    Raises :class:`InvalidInput` if a float result does not fit in 64 bits (no silent wrap).
 
     Examples
     --------

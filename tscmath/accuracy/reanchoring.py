@@ -85,29 +85,10 @@ def simulate_migrations(
     blackout ``blackout_ns`` plus ``0..blackout_jitter_ns`` ns, so the fractional phases vary
     as they do in real life.
 
-    Parameters
-    ----------
-    guest_hz : int
-        The frequency the guest was promised.
-    host_hzs : sequence of int
-        Host TSC frequencies, visited in turn (each ``1 .. MAX_HZ``).
-    stays : int
-        Number of stays (each ends with a migration), ``1 .. MAX_STAYS``.
-    stay_s : int
-        Whole seconds of host time spent on each host (plus a random fraction of a second),
-        ``1 .. MAX_STAY_S``.
-    blackout_ns : int
-        Shortest blackout of a migration, in ns, at most ``MAX_STAY_S`` seconds.
-    blackout_jitter_ns : int, optional
-        Each blackout is ``blackout_ns`` plus a random ``0..blackout_jitter_ns`` ns.
-    fmt : FixedPointFormat
-        The hosts' multiplier format.
-    seed : int
-        Seed for the hosts' TSC values at arrival.
+    ``guest_hz`` is the promised rate; ``host_hzs`` are visited in turn (``1 .. MAX_HZ`` each)
+    for ``stays`` stays (``1 .. MAX_STAYS``) of ``stay_s`` whole seconds (``1 .. MAX_STAY_S``);
+    ``seed`` seeds the arrivals; ``fmt`` is the hosts' multiplier format.
 
-    Returns
-    -------
-    MigrationTrace
     """
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
     host_list = check_sequence("host_hzs", host_hzs)

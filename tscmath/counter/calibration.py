@@ -62,10 +62,7 @@ def tsc_hz_from_cpuid_15h(eax: int, ebx: int, ecx: int) -> int:
     enumerated; ``ECX`` of 0 means the crystal frequency is not, and the OS must find it
     elsewhere (a model table, or calibration).
 
-    Raises
-    ------
-    InvalidInput
-        If a register is 0 or is not a 32-bit value.
+    Raises :class:`InvalidInput` if a register is 0 or is not a 32-bit value.
 
     Examples
     --------
@@ -83,10 +80,7 @@ def tsc_hz_from_pit(tsc_ticks: int, pit_ticks: int, pit_hz: int = PIT_HZ) -> int
 
     Multiplies first, so no precision is lost before the one floor division.
 
-    Raises
-    ------
-    InvalidInput
-        If ``pit_ticks`` is 0 (the PIT never moved: no estimate is possible).
+    Raises :class:`InvalidInput` if ``pit_ticks`` is 0 (the PIT never moved: no estimate).
 
     Examples
     --------
@@ -227,27 +221,10 @@ def simulate_calibration(
     The estimate is then computed as the OS does (:func:`tsc_hz_from_pit` or
     :func:`tsc_hz_from_hpet`), assuming the reference runs at its nominal rate.
 
-    Parameters
-    ----------
-    true_tsc_hz : int
-        The TSC's real rate in Hz.
-    window_ns : int
-        Length of the calibration window in ns (rounded down to whole reference ticks).
-    jitter_ticks : int
-        Largest lateness of one TSC read, in TSC ticks, ``0 .. MAX_JITTER_TICKS``.
-    trials : int
-        Number of calibrations to simulate, ``1 .. MAX_TRIALS``.
-    seed : int
-        Seed of the random generator (same seed, same answers), ``>= 0``.
-    reference : {"pit", "hpet"}
-        The reference timer.
-    ref_true_hz : int or Fraction, optional
-        The reference's *real* rate (positive), if its crystal is off its nominal rate
-        (default: nominal).
-
-    Returns
-    -------
-    CalibrationRun
+    ``window_ns`` is rounded down to whole reference ticks; ``jitter_ticks`` in
+    ``0 .. MAX_JITTER_TICKS``; ``trials`` in ``1 .. MAX_TRIALS``; the same ``seed`` gives the
+    same answers; ``reference`` is ``"pit"`` or ``"hpet"``; ``ref_true_hz`` is the reference's
+    real rate if its crystal is off its nominal one (default: nominal).
 
     Examples
     --------

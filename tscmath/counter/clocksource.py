@@ -28,24 +28,9 @@ def calc_mult_shift(hz: int, max_seconds: int) -> tuple[int, int]:
     first ``shift`` with ``mult < 2**sftacc`` is taken. That guarantees ``mult`` fits 32 bits
     and ``delta * mult < 2**64`` for every ``delta <= max_seconds * hz``.
 
-    Parameters
-    ----------
-    hz : int
-        Counter frequency in Hz, ``1 .. 2**32 - 1`` (Linux passes it as a u32).
-    max_seconds : int
-        The longest delta, in seconds, the conversion must handle, ``0 .. 2**32 - 1``.
-
-    Returns
-    -------
-    (int, int)
-        ``mult`` (``< 2**32``) and ``shift`` (``1 .. 32``).
-
-    Raises
-    ------
-    InvalidInput
-        On bad arguments, or when no ``shift >= 1`` gives a ``mult`` that is non-zero and small
-        enough (Linux would then silently return a zero ``mult``, or shift 0 with the shift-1
-        multiplier: both wrong).
+    ``hz`` in ``1 .. 2**32 - 1`` (Linux passes a u32), ``max_seconds`` in ``0 .. 2**32 - 1``.
+    Raises :class:`InvalidInput` when no ``shift >= 1`` gives a ``mult`` that is non-zero and
+    small enough (Linux would then silently return a zero ``mult``: wrong).
 
     Examples
     --------
@@ -74,20 +59,7 @@ def calc_mult_shift(hz: int, max_seconds: int) -> tuple[int, int]:
 def cyc_to_ns(delta: int, mult: int, shift: int) -> int:
     """``(delta * mult) >> shift``, exact, refusing a product that would overflow 64 bits.
 
-    Parameters
-    ----------
-    delta : int
-        Counter ticks, ``0 .. 2**64 - 1``.
-    mult : int
-        Multiplier, ``1 .. 2**64 - 1``.
-    shift : int
-        Right shift, ``0 .. 63``.
-
-    Raises
-    ------
-    InvalidInput
-        If an argument is out of range or ``delta * mult >= 2**64`` (the 64-bit kernel product
-        would wrap; see :func:`max_delta_cycles`).
+    ``delta`` in ``[0, 2**64)``, ``mult`` in ``1 .. 2**64 - 1``, ``shift`` in ``0 .. 63``.
 
     Examples
     --------

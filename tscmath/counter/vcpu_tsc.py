@@ -196,11 +196,8 @@ def host_write_tsc(
     vCPU of a VM always starts a generation. Modelled for a host with a stable TSC (KVM adds
     the elapsed time instead when it is not); IA32_TSC_ADJUST is not touched.
 
-    Returns
-    -------
-    tuple
-        ``(cpu, sync, matched)``: the vCPU after the write, KVM's new matching state, and
-        whether the write was matched to the current generation.
+    Returns ``(cpu, sync, matched)``: the vCPU after the write, KVM's new matching state, and
+    whether the write was matched to the current generation.
 
     Examples
     --------

@@ -26,6 +26,7 @@ __all__ = [
     "LEGACY_WATCHDOG_THRESHOLD_NS",
     "MAX_SLEW_PPM",
     "can_follow_frequency_error",
+    "kvm_clock_rating",
     "clocksource_skew_ns",
     "ntpd_action",
     "slew_duration_ns",
@@ -80,12 +81,8 @@ def uncertainty_margin_ns(freq_hz: int | None, max_skew_us: int = WATCHDOG_MAX_S
     least ``2 * WATCHDOG_MAX_SKEW``; without one (``freq_hz=None``): ``WATCHDOG_THRESHOLD``.
     (Drivers may set their own margin: ``tsc-early`` uses 32 ms. This is the default.)
 
-    Parameters
-    ----------
-    freq_hz : int or None
-        The frequency the clocksource was registered with, in Hz.
-    max_skew_us : int
-        ``CONFIG_CLOCKSOURCE_WATCHDOG_MAX_SKEW_US``, 50..1000 (Kconfig range).
+    ``freq_hz`` is the frequency the clocksource was registered with; ``max_skew_us`` is
+    ``CONFIG_CLOCKSOURCE_WATCHDOG_MAX_SKEW_US``, 50..1000 (Kconfig range).
 
     Examples
     --------

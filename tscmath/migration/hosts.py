@@ -40,21 +40,10 @@ __all__ = ["Host"]
 class Host:
     """A physical machine: its TSC, its monotonic hrtime and its wall clock.
 
-    Parameters
-    ----------
-    name : str
-        Label used in plots and messages.
-    tsc_hz : int
-        TSC frequency in Hz, ``1 .. MAX_HZ``.
-    tsc_at_zero : int, optional
-        The host's TSC value at true time 0 (hosts boot at different times), a u64.
-    boot_ns : int, optional
-        True time at which the host's hrtime is 0 (its boot), a signed 64-bit ns value.
-    wall_skew_ns : int, optional
-        Wall clock minus true time (the NTP/PTP error, may be negative), ``|skew| < 2**62``.
-    fmt : FixedPointFormat or None, optional
-        The TSC-scaling format of the CPU (default AMD SVM 8.32); ``None`` when the host
-        cannot scale (the guest then has to run at ``tsc_hz``).
+    ``name`` labels plots and messages; ``tsc_hz`` in ``1 .. MAX_HZ``; ``tsc_at_zero`` is the u64
+    TSC at true time 0; ``boot_ns`` the (signed) true time of the host's boot (hrtime 0);
+    ``wall_skew_ns`` the wall clock minus true time (``|skew| < 2**62``); ``fmt`` the CPU's
+    TSC-scaling format (default AMD SVM 8.32), ``None`` when it cannot scale.
 
     Examples
     --------

@@ -34,6 +34,7 @@ from ..errors import (
     TscMathError,
     check_bool,
     check_i64,
+    check_instance,
     check_int,
     check_member,
     check_u64,
@@ -91,21 +92,11 @@ def local_leg_ticks(
 ) -> int:
     """Ticks the kernel import adds for ``delta_ns`` of destination hrtime.
 
-    Parameters
-    ----------
-    delta_ns : int
-        Destination hrtime from its snapshot to the write (``>= 0``).
-    guest_hz, host_hz : int
-        The guest's and the destination host's TSC frequencies (Hz).
-    leg : LocalLeg or str, optional
-        ``LocalLeg.BHYVE`` (default): ``host_ticks = floor(delta * host_hz / 1e9)`` (bhyve's
-        ``unscalehrtime``, modelled as a floor), then scaled by ``prior_mult`` if the VM had
-        one. ``LocalLeg.INTENDED``: ``floor(delta * guest_hz / 1e9)``.
-    prior_mult : int or None, optional
-        The multiplier in force before the write, in ``fmt``; None (default) is
-        ``VM_TSCM_NOSCALE``, what ``vm_init`` leaves on a newly created VM.
-    fmt : FixedPointFormat, optional
-        The format of ``prior_mult`` (default AMD SVM 8.32, the only one bhyve scales with).
+    ``delta_ns`` is the destination hrtime from its snapshot to the write. ``LocalLeg.BHYVE``
+    (default) takes ``floor(delta * host_hz / 1e9)`` host ticks (bhyve's ``unscalehrtime``,
+    modelled as a floor), scaled by ``prior_mult`` (in ``fmt``) if the VM had one; ``None`` is
+    ``VM_TSCM_NOSCALE``, what ``vm_init`` leaves on a new VM. ``LocalLeg.INTENDED`` takes
+    ``floor(delta * guest_hz / 1e9)``.
 
     Examples
     --------
@@ -128,8 +119,7 @@ def local_leg_ticks(
         )
     if prior_mult is None:
         return host_ticks
-    if not isinstance(fmt, FixedPointFormat):
-        raise InvalidInput(f"fmt must be a FixedPointFormat; got {fmt!r}")
+    check_instance("fmt", fmt, FixedPointFormat)
     mult = check_int(f"prior_mult ({fmt.name})", prior_mult, 1, fmt.max_multiplier)
     return scale(host_ticks, mult, fmt, wrap=True)
 
@@ -232,8 +222,7 @@ def export_time_data(vm: Vm, true_ns: int) -> VmTimeData:
     >>> d.guest_tsc, d.hrtime, d.hres_sec, d.hres_ns, d.boot_hrtime
     (2000000003, 2000000053, 2, 10, 50)
     """
-    if not isinstance(vm, Vm):
-        raise InvalidInput(f"vm must be a Vm; got {vm!r}")
+    check_instance("vm", vm, Vm)
     wall = vm.host.wallclock_at(true_ns)
     if wall < 0:
         raise InvalidInput(
@@ -270,8 +259,7 @@ def adjust_time_data(src: VmTimeData, dst_hrtime: int, dst_wallclock_ns: int) ->
     >>> adjust_time_data(src, 0, 3_000_000_003).data.guest_tsc
     3000000002
     """
-    if not isinstance(src, VmTimeData):
-        raise InvalidInput(f"src must be a VmTimeData; got {src!r}")
+    check_instance("src", src, VmTimeData)
     dst_hrtime = check_int("dst_hrtime", dst_hrtime, 0, I64_MAX)
     dst_wc = check_int("dst_wallclock_ns", dst_wallclock_ns, 0, None)
     if dst_wc // NS_PER_S > U64_MAX:
@@ -332,27 +320,12 @@ def import_time_data(
     4. program ``M = floor(guest_freq * 2**F / host_hz)`` and
        ``offset = base_guest_tsc - scale(host_tsc_now, M)``; ``boot_hrtime`` from the data.
 
-    Parameters
-    ----------
-    data : VmTimeData
-        The adjusted time data (its ``hrtime`` is the destination snapshot's).
-    host : Host
-        The destination host.
-    true_ns_of_write : int
-        True time of the write; the guest resumes then.
-    boot_ns : int, optional
-        True time of the guest's original boot, kept for error measurement only. Default:
-        the true time at which the host's hrtime equals ``data.boot_hrtime``.
-    enforce_limits : bool, optional
-        Apply bhyve's frequency limits (default True).
-    use_scaling : bool, optional
-        Program the multiplier (default). False models a hypervisor that sets only the
-        offset: the guest then ticks at the host's rate ("offset only").
-    local_leg : LocalLeg or str, optional
-        How the local leg is counted: ``LocalLeg.BHYVE`` (default) or ``LocalLeg.INTENDED``.
-    prior_mult : int or None, optional
-        The multiplier the destination VM had before this write, in ``host.fmt`` (None: a
-        new VM, ``VM_TSCM_NOSCALE``). Only ``LocalLeg.BHYVE`` uses it.
+    ``data`` is the adjusted time data (its ``hrtime`` the destination snapshot's); the guest
+    resumes at ``true_ns_of_write``. ``boot_ns``, for error measurement only, defaults to the
+    true time at which the host's hrtime equals ``data.boot_hrtime``. ``use_scaling=False``
+    models a hypervisor that sets only the offset ("offset only"). ``prior_mult`` is the
+    multiplier the destination VM had before this write (``None``: a new VM,
+    ``VM_TSCM_NOSCALE``); only ``LocalLeg.BHYVE`` uses it.
 
     Examples
     --------
@@ -364,10 +337,8 @@ def import_time_data(
     >>> import_time_data(d, b, 1_100, local_leg="intended").guest_tsc_at(1_100)
     8000
     """
-    if not isinstance(data, VmTimeData):
-        raise InvalidInput(f"data must be a VmTimeData; got {data!r}")
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("data", data, VmTimeData)
+    check_instance("host", host, Host)
     check_bool("enforce_limits", enforce_limits)
     check_bool("use_scaling", use_scaling)
     true_ns_of_write = check_i64("true_ns_of_write", true_ns_of_write)

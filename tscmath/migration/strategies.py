@@ -22,8 +22,8 @@ from enum import Enum
 
 from ..errors import (
     I64_MAX,
-    InvalidInput,
     check_bool,
+    check_instance,
     check_int,
     check_member,
 )
@@ -210,18 +210,13 @@ def migrate(
     says (:class:`~tscmath.migration.protocol.LocalLeg`; default as bhyve counts it, in
     destination-host ticks).
 
-    Raises
-    ------
-    InvalidInput
-        Negative ``blackout_ns``, a bad ``write_delay_ns`` or ``strategy``, ``pause_ns``
-        before the guest's boot.
-    RatioOutOfRange, ScalingUnsupported, TimeDataFromFuture
-        As the destination kernel would refuse the import.
+    Raises :class:`InvalidInput` for a bad argument or a ``pause_ns`` before the guest's boot,
+    and what the destination kernel would refuse the import with (:class:`RatioOutOfRange`,
+    ``ScalingUnsupported``, ``TimeDataFromFuture``).
+
     """
-    if not isinstance(vm, Vm):
-        raise InvalidInput(f"vm must be a Vm; got {vm!r}")
-    if not isinstance(dst, Host):
-        raise InvalidInput(f"dst must be a Host; got {dst!r}")
+    check_instance("vm", vm, Vm)
+    check_instance("dst", dst, Host)
     strategy = check_member("strategy", strategy, Strategy)
     enforce_limits = check_bool("enforce_limits", enforce_limits)
     pause_ns = check_int("pause_ns", pause_ns, vm.boot_ns, I64_MAX)

@@ -67,8 +67,7 @@ class Hop:
     write_delay_ns: int = 0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.dst, Host):
-            raise InvalidInput(f"dst must be a Host; got {self.dst!r}")
+        check_instance("dst", self.dst, Host)
         object.__setattr__(self, "pause_ns", check_i64("pause_ns", self.pause_ns))
         object.__setattr__(self, "blackout_ns", check_int("blackout_ns", self.blackout_ns, 0))
         wd = check_int(
@@ -149,29 +148,11 @@ def simulate_timeline(
 ) -> Timeline:
     """Boot a guest, migrate it along ``hops`` with ``strategy``, sample its clock.
 
-    Parameters
-    ----------
-    first_host : Host
-        Where the guest boots.
-    guest_hz : int or None
-        Guest TSC frequency (None: the first host's).
-    boot_ns : int
-        True time of the guest's boot.
-    hops : sequence of Hop
-        Migrations in time order; each pause must come at or after the previous resume.
-    strategy : Strategy or str
-        How every hop carries the clock.
-    t_start_ns, t_end_ns, n_samples : int
-        Sampling window (``t_start_ns >= boot_ns``) and number of samples.
-    enforce_limits : bool, optional
-        Apply bhyve's frequency limits (default True).
-    local_leg : LocalLeg or str, optional
-        How each import counts its local leg (:class:`~tscmath.migration.protocol.LocalLeg`;
-        default as bhyve does it).
+    ``guest_hz`` ``None`` means the first host's; ``hops`` are in time order, each pause at or
+    after the previous resume; samples run from ``t_start_ns >= boot_ns`` to ``t_end_ns``;
+    ``enforce_limits`` and ``local_leg`` (:class:`~tscmath.migration.protocol.LocalLeg`) are
+    those of :func:`~tscmath.migration.strategies.migrate`.
 
-    Returns
-    -------
-    Timeline
     """
     strategy = check_member("strategy", strategy, Strategy)
     check_instance("first_host", first_host, Host)

@@ -99,25 +99,11 @@ def replay_simulator(
 ) -> list[tuple[int, int, int]]:
     """Replay ``tsc-simulator simulate``: one row per second and host, as the tool prints.
 
-    Parameters
-    ----------
-    duration_s : int
-        Last second simulated (rows for ``t = 0 .. duration_s`` inclusive), at most
-        :data:`MAX_DURATION_S`.
-    host_tsc0, host_hz : int
-        First host's TSC at ``t = 0`` and its frequency (Hz).
-    guest_hz : int
-        Guest TSC frequency (Hz); it never changes.
-    migrations : sequence of (t_s, host_tsc, host_hz)
-        Each moves the guest at second ``t_s <= duration_s`` to a host whose TSC is
-        ``host_tsc`` then. Sorted by time like the tool does (a stable sort); equal times
-        are refused (the tool leaves that as a TODO).
-    fmt : FixedPointFormat
-        ``AMD_SVM`` (the tool's ``--arch amd``, default) or ``INTEL_VMX``.
+    Rows for ``t = 0 .. duration_s`` (at most :data:`MAX_DURATION_S`); the first host's TSC is
+    ``host_tsc0`` at ``t = 0``; each migration ``(t_s, host_tsc, host_hz)`` moves the guest at
+    second ``t_s`` (sorted like the tool, a stable sort; equal times refused, the tool leaves
+    them as a TODO); ``fmt`` is ``AMD_SVM`` (``--arch amd``) or ``INTEL_VMX``.
 
-    Returns
-    -------
-    list of (t_s, host_tsc, guest_tsc)
     """
     duration_s = check_count("duration_s", duration_s, 0, MAX_DURATION_S, "MAX_DURATION_S")
     fmt = check_format(fmt)

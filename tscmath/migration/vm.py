@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 from ..conversions import MAX_HZ, NS_PER_S
 from ..errors import (
     U64_MAX,
-    InvalidInput,
     RatioOutOfRange,
     check_bool,
     check_i64,
+    check_instance,
     check_int,
     check_u64,
 )
@@ -52,25 +52,10 @@ class ScalingUnsupported(RatioOutOfRange):
 def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool = True) -> int:
     """Return ``guest_hz`` if ``host`` can run a guest at that frequency, else raise.
 
-    Parameters
-    ----------
-    guest_hz : int
-        Requested guest TSC frequency in Hz (``1 .. MAX_HZ``).
-    host : Host
-        The host that would run the guest.
-    enforce_limits : bool, optional
-        Apply bhyve's rules for a scaled guest: scaling only with AMD SVM's 8.32 (an Intel
-        16.48 host refuses another frequency, EPERM) and ``500 MHz <= guest_hz < 15 *
-        host_hz``. ``False`` models a hypothetical hypervisor that scales with any format the
-        CPU has (VMX included) and has no such limits.
-
-    Raises
-    ------
-    ScalingUnsupported
-        ``guest_hz != host.tsc_hz`` and ``host.fmt is None``, or (bhyve's rules) ``host.fmt``
-        is not 8.32.
-    RatioOutOfRange
-        A bhyve limit is broken, or ``M`` does not fit ``host.fmt``.
+    ``enforce_limits`` applies bhyve's rules for a scaled guest: scaling only with AMD SVM's 8.32
+    (an Intel 16.48 host refuses another frequency, EPERM) and ``500 MHz <= guest_hz < 15 *
+    host_hz``; ``False`` models a hypothetical hypervisor that scales with any format the CPU
+    has (VMX included), without limits.
 
     Examples
     --------
@@ -93,8 +78,7 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
     3000000000
     """
     guest_hz = check_int("guest_hz", guest_hz, 1, MAX_HZ)
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("host", host, Host)
     enforce_limits = check_bool("enforce_limits", enforce_limits)
     if guest_hz == host.tsc_hz:
         return guest_hz
@@ -128,21 +112,10 @@ def check_guest_frequency(guest_hz: object, host: Host, *, enforce_limits: bool 
 class Vm:
     """A guest as programmed on one host (built by :func:`anchor_vm`, which checks the values).
 
-    Parameters
-    ----------
-    guest_hz : int
-        The guest's nominal TSC frequency (what it was told, what migrates), Hz.
-    host : Host
-        The host it runs on.
-    mult : int or None
-        The multiplier programmed in ``host.fmt``, or ``None`` when scaling is not used.
-    offset : int
-        The u64 TSC offset, in guest ticks.
-    boot_hrtime : int
-        Host hrtime at which the guest booted (bhyve's ``boot_hrtime``; negative when the
-        guest has been up longer than this host).
-    boot_ns : int
-        True time of the guest's boot: model bookkeeping, used to measure the guest's error.
+    ``guest_hz`` is the nominal frequency (what the guest was told, what migrates); ``mult`` the
+    multiplier in ``host.fmt`` (``None``: no scaling); ``offset`` the u64 offset in guest ticks;
+    ``boot_hrtime`` bhyve's host hrtime of the guest's boot (negative when the guest has been up
+    longer than this host); ``boot_ns`` the true time of the boot (to measure the error).
 
     Examples
     --------
@@ -222,8 +195,7 @@ def anchor_vm(
     >>> vm.guest_tsc_at(10), hex(vm.mult)
     (77, '0x80000000')
     """
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("host", host, Host)
     host_tsc = host.tsc_at(true_ns)
     g0 = check_u64("guest_tsc_value", guest_tsc_value)
     use_scaling = check_bool("use_scaling", use_scaling)
@@ -253,8 +225,7 @@ def boot_guest(
     >>> vm.guest_tsc_at(100), vm.guest_tsc_at(1_100), vm.boot_hrtime
     (0, 1000, 107)
     """
-    if not isinstance(host, Host):
-        raise InvalidInput(f"host must be a Host; got {host!r}")
+    check_instance("host", host, Host)
     hz = host.tsc_hz if guest_hz is None else guest_hz
     return anchor_vm(
         host,
