@@ -186,7 +186,8 @@ def kvm_set_tsc_khz_outcome(
     """What KVM does with a vCPU's ``KVM_SET_TSC_KHZ`` of ``user_khz`` on a host of ``host_khz``.
 
     In the order of the vCPU ioctl and ``kvm_set_tsc_khz``/``set_tsc_khz`` (Linux
-    ``arch/x86/kvm/x86.c``): the ioctl takes the argument as a ``u32`` and, when the host scales
+    ``arch/x86/kvm/x86.c``): the ioctl takes the argument as a ``u32`` (``(u32)arg``: KVM silently
+    truncates a larger one; here it is refused with a named error) and, when the host scales
     (``fmt`` not ``None``), refuses ``user_khz >= kvm_max_guest_tsc_khz`` (``"EINVAL"``); 0
     means the host's rate; a rate within ``ppm`` of the host's is ``"not scaled"``; otherwise a
     host that scales programs ``floor(2**F * user_khz / host_khz)`` (``"scaled"``, or
