@@ -35,7 +35,7 @@ import pytest
 
 from tsccourse.exercises.core import SOLUTION_TAG
 
-from ..browser_support import launch, loopback_only
+from ..browser_support import is_loopback, launch, loopback_only
 from ..conftest import ROOT, notebook_paths
 
 BUILD = ROOT / "build"
@@ -511,9 +511,8 @@ def window(browser, width: int, *, python: bool = True) -> Iterator:
     )
 
     def route(route):
-        url = urlsplit(route.request.url)
-        inside = url.hostname == "127.0.0.1" or url.scheme in {"data", "blob"}
-        if inside and (python or "pyodide" not in url.path):
+        url = route.request.url
+        if is_loopback(url) and (python or "pyodide" not in url):
             route.continue_()
         else:
             route.abort()
