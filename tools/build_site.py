@@ -270,6 +270,8 @@ def build(
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["TSCMATH_SITE_ASSETS"] = str(ASSETS)
     env["TSCMATH_SITE_CACHE"] = str(cache)
+    # Live cells ("your machine") say that they ran on the machine that built the page.
+    env["VIRTUALIZING_TIME_SITE_BUILD"] = "1"
     # Kernels must use the inline backend (as in JupyterLab), so a Figure shows as a picture,
     # drawn at twice its resolution (KERNEL_CONFIG, in an IPython folder of the build's own).
     env.pop("MPLBACKEND", None)

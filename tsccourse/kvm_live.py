@@ -43,7 +43,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tscmath.errors import U32_MAX, U64_MAX, InvalidInput, check_int, check_u64
+from tscmath.errors import (
+    U32_MAX,
+    U64_MAX,
+    InvalidInput,
+    check_int,
+    check_sequence,
+    check_str,
+    check_u64,
+)
 from tscmath.guest_view.pvclock import PvclockTimeInfo
 
 from .kvm_checks import (
@@ -175,8 +183,13 @@ GUEST_CODE = b"".join(code for code, _ in GUEST_PROGRAM)
 
 def describe_program(program: tuple[tuple[bytes, str], ...] = GUEST_PROGRAM) -> list[str]:
     """The program as a listing: address, bytes, instruction and comment, one line each."""
+    steps = check_sequence("program", program, 4096)
+    for i, step in enumerate(steps):
+        if not (isinstance(step, tuple) and len(step) == 2 and isinstance(step[0], bytes)):
+            raise InvalidInput(f"program[{i}] must be a (bytes, str) pair; got {step!r}")
+        check_str(f"program[{i}][1]", step[1])
     lines, address = [], CODE_GPA
-    for code, text in program:
+    for code, text in steps:
         lines.append(f"{address:#06x}: {code.hex(' '):<20} {text}")
         address += len(code)
     return lines

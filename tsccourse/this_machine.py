@@ -32,8 +32,10 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -41,7 +43,7 @@ from pathlib import Path
 from tscmath.conversions import MAX_HZ
 from tscmath.errors import InvalidInput, check_bool, check_hz, check_instance, check_str
 
-__all__ = ["read_host_info"]
+__all__ = ["read_host_info", "whose_machine"]
 
 CURRENT_CLOCKSOURCE = "sys/devices/system/clocksource/clocksource0/current_clocksource"
 AVAILABLE_CLOCKSOURCE = "sys/devices/system/clocksource/clocksource0/available_clocksource"
@@ -360,3 +362,41 @@ def read_host_info(root: str | Path = "/", platform: str | None = None) -> HostT
         cpu_mhz=cpu_mhz,
         unreadable=unreadable,
     )
+
+
+SITE_BUILD_ENV = "VIRTUALIZING_TIME_SITE_BUILD"
+"""Set (to ``1``) by ``tools/build_site.py`` in the kernels that execute the static site's pages."""
+
+
+def whose_machine(environ: Mapping[str, str] | None = None) -> str:
+    """Say whose machine a cell that reads the running system ran on.
+
+    In JupyterLab that is the reader's machine. On the static site it is the machine that built
+    the page, which the page must say, or its live results read as the reader's.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment to look in (default ``os.environ``); ``SITE_BUILD_ENV`` set means a
+        site build.
+
+    Returns
+    -------
+    str
+        One line, to print before the cell's results.
+
+    Examples
+    --------
+    >>> whose_machine({SITE_BUILD_ENV: "1"}).startswith("the machine that built this page")
+    True
+    >>> whose_machine({})
+    'this machine: the one this notebook runs on (yours, in JupyterLab)'
+    """
+    env = os.environ if environ is None else environ
+    check_instance("environ", env, Mapping, "a mapping such as os.environ")
+    if env.get(SITE_BUILD_ENV):
+        return (
+            "the machine that built this page (the static site ran this cell when it was "
+            "built; run the notebook in JupyterLab to see yours)"
+        )
+    return "this machine: the one this notebook runs on (yours, in JupyterLab)"

@@ -101,3 +101,12 @@ def test_promised_reading_time_matches_the_chapter(path):
         f"{path.name}: chapter 00 promises {promised_notes} min of notes, they read in about "
         f"{notes:.0f} min: update the map"
     )
+
+
+@pytest.mark.parametrize("path", chapters(), ids=chapter_key)
+def test_no_chapter_reads_longer_than_an_hour(path):
+    estimate, _ = estimated_minutes(path)
+    assert estimate <= LONGEST_MINUTES, (
+        f"{path.name} reads in about {estimate:.0f} min (more than {LONGEST_MINUTES}): "
+        'split it, or fold engineer-level detail into an "Engineer\'s notes" block'
+    )

@@ -153,7 +153,7 @@ def test_every_docstring_citation_is_in_the_registry():
 
 
 def test_sources_list_links_every_cited_file_at_its_version():
-    nb = ROOT / "notebooks" / "06-live-migration.ipynb"
+    nb = ROOT / "notebooks" / "06a-live-migration-protocol.ipynb"
     text = sources.sources_markdown(nb, ENTRIES)
     assert text.startswith("## Sources\n")
     cited = {c.path for c in sources.notebook_citations(nb)}
@@ -170,7 +170,7 @@ def test_the_site_extension_builds_a_linked_sources_section():
     from docutils.utils import new_document
 
     ext = _load("site_sources_ext", ROOT / "site" / "sources_ext.py")
-    nb = ROOT / "notebooks" / "06-live-migration.ipynb"
+    nb = ROOT / "notebooks" / "06a-live-migration-protocol.ipynb"
     groups = sources.sources_for_notebook(nb, ENTRIES)
     document = new_document("<test>", get_default_settings(Parser))
     document.ids["sources"] = nodes.section()  # an id already taken on the page

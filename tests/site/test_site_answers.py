@@ -29,7 +29,7 @@ spec.loader.exec_module(build_site)
 
 COINCIDENCES = {
     # (page, exercise): why the number on that page is not the exercise's answer given away.
-    ("06-live-migration.html", "10.5"): "a ratchet demo's clock error of 9,999,999 ns",
+    ("06b-live-migration-in-practice.html", "10.5"): "a ratchet demo's clock error of 9,999,999 ns",
     ("08a-paravirtual-clocks.html", "09.1"): "kvmclock reads 2,999,999,999 ns, one short of 3 s",
     ("08a-paravirtual-clocks.html", "09.2"): (
         "pvclock's multiplier for a 2.5 GHz TSC (shift -1) is 0.8 in 32-bit fixed point, "

@@ -31,7 +31,8 @@ NOTEBOOKS = {
     "03": "03-offsetting.ipynb",
     "04": "04-scaling.ipynb",
     "05": "05-error-analysis.ipynb",
-    "06": "06-live-migration.ipynb",
+    "06a": "06a-live-migration-protocol.ipynb",
+    "06b": "06b-live-migration-in-practice.ipynb",
     "07": "07-playground.ipynb",
     "08": "08a-paravirtual-clocks.ipynb",
 }
@@ -401,8 +402,8 @@ numeric_exercise(
 
 # --------------------------------------------------------------------------------------------
 # 06 Live migration
-ADJUST = see("06", "3. On the destination: `adjust_time_data`, step by step")
-STRATEGIES = see("06", "6. Four strategies side by side")
+ADJUST = see("06a", "3. On the destination: `adjust_time_data`, step by step")
+STRATEGIES = see("06b", "6. Four strategies side by side")
 
 NEW_BOOT_HRTIME = Givens(
     "06.1",
@@ -438,7 +439,7 @@ numeric_exercise(
     "06.1",
     "new_boot_hrtime",
     "boot_hrtime on the destination",
-    NOTEBOOKS["06"],
+    NOTEBOOKS["06a"],
     givens=NEW_BOOT_HRTIME,
     what="boot_hrtime in ns (signed)",
     expected=new_boot_hrtime,
@@ -494,7 +495,7 @@ numeric_exercise(
     "06.2",
     "naive_jump",
     "How far the naive strategy jumps",
-    NOTEBOOKS["06"],
+    NOTEBOOKS["06b"],
     givens=NAIVE_JUMP,
     what="the jump in guest ticks (signed)",
     expected=naive_jump,
@@ -522,7 +523,7 @@ numeric_exercise(
 # --------------------------------------------------------------------------------------------
 # 07 Playground
 PLAYGROUND = see("07", "Things to try")
-CLAMP = see("06", "5. Wall-clock sync and the negative-delta clamp")
+CLAMP = see("06a", "5. Wall-clock sync and the negative-delta clamp")
 
 PLAYGROUND_RUN = Givens(
     "07.1",

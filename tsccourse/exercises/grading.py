@@ -276,12 +276,25 @@ def read_submission(path: Path) -> dict:
     return nb
 
 
+RETIRED_NOTEBOOKS = {
+    "06-live-migration": ("06a-live-migration-protocol", "06b-live-migration-in-practice"),
+    "08-the-guests-view": ("08a-paravirtual-clocks",),
+}
+"""Notebook ids of chapters since split, and the parts that now hold their exercises: a
+submission of the chapter as it was is graded on every exercise of its parts."""
+
+
 def match(nb: dict, instructors: list[Instructor]) -> tuple[Instructor | None, str]:
     """The instructor notebook a submission belongs to, and how it was recognised."""
     wanted = _notebook_id(nb)
     for instructor in instructors:
         if wanted is not None and instructor.notebook_id == wanted:
             return instructor, "notebook id"
+    parts = [i for i in instructors if i.notebook_id in RETIRED_NOTEBOOKS.get(wanted or "", ())]
+    if parts:
+        cell_ids = set().union(*(i.cell_ids for i in parts))
+        joined = Instructor(parts[0].path, wanted, cell_ids, [s for i in parts for s in i.spots])
+        return joined, "notebook id (chapter split since)"
     ids = {c.get("id") for c in _cells(nb) if isinstance(c.get("id"), str)}
     shared = sorted(((len(ids & i.cell_ids), i.notebook_id, i) for i in instructors), key=_rank)
     if shared and shared[0][0] >= 2 and (len(shared) == 1 or shared[0][0] > shared[1][0]):

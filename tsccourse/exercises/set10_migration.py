@@ -1,6 +1,6 @@
 """Checkers of notebook 10, "Exercises: migration" (topics of chapters 06-08).
 
-The live-migration recipe is propolis's and bhyve's (chapter 06): the blackout is
+The live-migration recipe is propolis's and bhyve's (chapter 06a): the blackout is
 measured across hosts on the wall clocks, converted to guest ticks with a 128-bit product,
 added to the exported guest TSC, and the destination computes a new multiplier and offset.
 Each exercise's numbers live in one :class:`~tsccourse.exercises.core.Givens` object here; the
@@ -29,10 +29,10 @@ from .core import U64_RANGE, Givens, half_up, numeric_exercise, register
 NOTEBOOK = "10-exercises-migration.ipynb"
 FORMAT = tm.AMD_SVM
 
-ADJUST = "chapter 06, section 3 'On the destination: adjust_time_data, step by step'"
-IMPORT = "chapter 06, section 4 'The kernel import and the second blackout leg'"
-CLAMP = "chapter 06, section 5 'Wall-clock sync and the negative-delta clamp'"
-HOPS = "chapter 06, section 7 'Several hops: A -> B -> C, and a ping-pong'"
+ADJUST = "chapter 06a, section 3 'On the destination: adjust_time_data, step by step'"
+IMPORT = "chapter 06a, section 4 'The kernel import and the second blackout leg'"
+CLAMP = "chapter 06a, section 5 'Wall-clock sync and the negative-delta clamp'"
+HOPS = "chapter 06b, section 7 'Several hops: A -> B -> C, and a ping-pong'"
 REANCHOR = "chapter 03, section 'Re-anchoring after a pause'"
 MODULO = "chapter 03, section 'Arithmetic modulo 2^64'"
 TICKS_TO_NS = "chapter 02, section 'Ticks to nanoseconds: multiply first'"

@@ -1,4 +1,4 @@
-"""What the guest reads and what its OS makes of it (chapter 08).
+"""What the guest reads and what its OS makes of it (chapters 08a-08c).
 
 ==================  =====================================================================
 ``pvclock``         kvmclock: ``pvclock_vcpu_time_info``, its scale and its seqlock

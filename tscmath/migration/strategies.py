@@ -1,9 +1,9 @@
-"""Four ways to move a guest's clock to another host, from right to naive (chapter 06).
+"""Four ways to move a guest's clock to another host, from right to naive (chapters 06a-06b).
 
 :func:`migrate` pauses a guest at ``pause_ns``, keeps it paused ``blackout_ns`` and resumes it
 on ``dst`` as a :class:`Strategy` says: the full propolis + bhyve protocol, continuity only
 (QEMU/KVM's restore), the offset only, or the registers copied unchanged.
-``Strategy.systems`` names the deployed systems each strategy describes (chapter 06 cites them).
+``Strategy.systems`` names the deployed systems each strategy describes (chapter 06b cites them).
 
 Examples
 --------
@@ -71,7 +71,7 @@ class Strategy(Enum):
 
     @property
     def systems(self) -> str:
-        """The deployed systems that move a guest's clock this way (chapter 06 cites them)."""
+        """The deployed systems that move a guest's clock this way (chapter 06b cites them)."""
         return _SYSTEMS[self]
 
 

@@ -35,8 +35,8 @@ from ..errors import (
 )
 from ..formats import FixedPointFormat
 from ..limits import BHYVE_MAX_RATIO, BHYVE_MIN_GUEST_HZ, bhyve_scales  # one home for the limits
-from ..offsets import guest_tsc, offset_for
-from ..scaling import multiplier
+from ..offsets import offset_for
+from ..scaling import multiplier, wrapped_scale
 from .hosts import Host
 
 if TYPE_CHECKING:  # numpy only for the array methods, imported where they run
@@ -139,9 +139,9 @@ class Vm:
 
     def guest_tsc_from_host_tsc(self, host_tsc: int) -> int:
         """What the guest reads when the host TSC is ``host_tsc``."""
-        if self.mult is None:
-            return (check_u64("host_tsc", host_tsc) + self.offset) & U64_MAX
-        return guest_tsc(host_tsc, self.mult, self.offset, self.host.fmt)
+        tsc = check_u64("host_tsc", host_tsc)  # mult and offset were checked when built
+        scaled = tsc if self.mult is None else wrapped_scale(tsc, self.mult, self.host.fmt)
+        return (scaled + self.offset) & U64_MAX
 
     def guest_tsc_at(self, true_ns: int) -> int:
         """The guest TSC at true time ``true_ns`` (hardware semantics: wraps mod 2**64)."""
