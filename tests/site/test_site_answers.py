@@ -35,6 +35,12 @@ COINCIDENCES = {
         "pvclock's multiplier for a 2.5 GHz TSC (shift -1) is 0.8 in 32-bit fixed point, "
         "0xcccccccc, as is 09.2's 8.32 multiplier for 2.0 GHz on 2.5 GHz"
     ),
+    ("08b-the-guest-os.html", "09.1"): (
+        "a guest's TSC scaled 8.32 on a 2.5 GHz host ticks at 2,999,999,999 Hz, one short of 3 GHz"
+    ),
+    ("08b-the-guest-os.html", "09.2"): (
+        "kvmclock on host B (2.5 GHz) prints pvclock's 0.8 multiplier, 0xcccccccc, as in 08a"
+    ),
 }
 """Numbers that equal an answer by coincidence, on a page that is not about that exercise.
 
