@@ -174,6 +174,34 @@ def stage_documents(notebooks_dir: Path, index: Path, src: Path) -> None:
     _sync_tree(wanted, src)
 
 
+SPHINX_PAGES = frozenset({"genindex", "search"})
+"""Pages Sphinx writes that come from no source document."""
+
+
+def remove_stale_pages(src: Path, out: Path) -> list[Path]:
+    """Delete the pages in ``out`` (and their ``_sources`` copies) of documents not in ``src``.
+
+    Sphinx writes a page per document but never deletes the page of a document that went
+    away; this runs before it builds, so even a failed build leaves no stale page.
+    """
+    docs = {
+        path.relative_to(src).with_suffix("").as_posix()
+        for path in src.rglob("*")
+        if path.suffix in (".ipynb", ".md")
+    }
+    removed = []
+    for page in sorted(out.rglob("*.html")) if out.exists() else []:
+        rel = page.relative_to(out)
+        name = rel.with_suffix("").as_posix()
+        if rel.parts[0].startswith("_") or name in docs or name in SPHINX_PAGES:
+            continue
+        page.unlink()
+        removed.append(page)
+        for copy in (out / "_sources").glob(f"{name}.*"):
+            copy.unlink()
+    return removed
+
+
 def inputs_digest() -> str:
     """Hash of what executed outputs depend on besides the notebooks' code.
 
@@ -265,6 +293,8 @@ def build(
     stage_assets(ASSETS)
     subprocess.run([sys.executable, str(ROOT / "tools" / "site_pyodide.py")], check=True)
     stage_documents(notebooks.resolve(), index.resolve(), src)
+    for page in remove_stale_pages(src, out):
+        _log(f"removed the stale page {page.relative_to(out)} (its document is gone)")
     drop_stale_cache(cache, doctrees, stamp)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))

@@ -17,8 +17,8 @@ import shutil
 import pytest
 
 from tsccourse.exercises import exercises
-from tsccourse.exercises.answers import answer_values, find_written, written_forms
 
+from ..answers import answer_values, find_written, written_forms
 from ..conftest import ROOT
 
 BUILD = ROOT / "build"
