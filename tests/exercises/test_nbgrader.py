@@ -125,5 +125,5 @@ def test_nbgrader_autograde_agrees_with_our_grader(tmp_path):
         timeout=600,
         check=True,
     )
-    ours = {row["student"]: int(row["score"]) for row in csv.DictReader(out.open())}
+    ours = {row["student"]: int(row["points"]) for row in csv.DictReader(out.open())}
     assert {s: ours[s] for s in answers} == nbgrader_scores

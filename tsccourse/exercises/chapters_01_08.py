@@ -8,10 +8,10 @@ typical wrong answer from the mistaken formula its message names.
 Examples
 --------
 >>> from tsccourse.exercises import check
->>> check.rdtsc_halves(0x2_8000_0000).passed
-True
->>> print(check.rdtsc_halves(0x8000_0000_0000_0002).message)  # doctest: +ELLIPSIS
-You swapped the halves: EDX holds the high 32 bits, EAX the low 32...
+>>> check.rdtsc_halves("EDX:EAX").status
+'wrong'
+>>> print(check.rdtsc_halves(0x8000_0002).message)
+You added the halves; EDX's bits are worth 2**32 each.
 """
 
 from __future__ import annotations
