@@ -191,23 +191,35 @@ INSTRUCTIONS = (
     "(Python in WebAssembly, nothing is sent anywhere). <b>Hint</b> gives one hint more each "
     "time, <b>Reset</b> puts the starting code back. Your work stays in this browser; "
     "<b>Download my work</b> saves this chapter as a notebook with your answers, for your "
-    "instructor's grader or for JupyterLab. <b>In JupyterLab</b> (<code>make student-lab</code>), "
+    "instructor's grader or for JupyterLab. <b>In JupyterLab</b> ({repository}"
+    "<code>make student-lab</code>), "
     "write the answer in the cell under each question, run it, then run the check cell below "
     "it.</p></div>"
 )
+
+
+def instructions(repository_url: str | None) -> str:
+    """:data:`INSTRUCTIONS`, naming the repository to clone when the site knows it."""
+    if not repository_url:
+        return INSTRUCTIONS.replace("{repository}", "")
+    shown = html.escape(repository_url.split("://", 1)[-1])
+    link = f'clone <a href="{html.escape(repository_url)}">{shown}</a>, then '
+    return INSTRUCTIONS.replace("{repository}", link)
 
 
 def _json_for_script(value: Any) -> str:
     return json.dumps(value).replace("</", "<\\/")
 
 
-def exercise_html(spec: dict[str, Any], docname: str, *, first: bool) -> str:
+def exercise_html(
+    spec: dict[str, Any], docname: str, *, first: bool, repository_url: str | None = None
+) -> str:
     """The editor, buttons and result area of one exercise (disabled until Python is ready)."""
     exercise = spec["exercise"]
     anchor = "tsc-ex-" + exercise.replace(".", "-")
     public = {k: v for k, v in spec.items() if k != "cell_index"}
     label = f"Your answer to exercise {exercise} (Python; Tab indents, Esc then Tab leaves)"
-    parts = [INSTRUCTIONS if first else ""]
+    parts = [instructions(repository_url) if first else ""]
     parts.append(
         f'<div class="tsc-exercise" id="{anchor}" data-exercise="{html.escape(exercise)}" '
         f'data-doc="{html.escape(docname)}"'
@@ -254,10 +266,11 @@ def _insert_exercises(app, doctree, docname: str) -> None:
         return
     by_index = {spec["cell_index"]: spec for spec in specs}
     # The site's instructions go right after the notebook's own (written for JupyterLab).
+    repository = (app.config.html_theme_options or {}).get("repository_url")
     first = True
     for paragraph in doctree.findall(nodes.paragraph):
         if "run the check cell" in paragraph.astext():
-            raw = nodes.raw("", INSTRUCTIONS, format="html")
+            raw = nodes.raw("", instructions(repository), format="html")
             paragraph.parent.insert(paragraph.parent.index(paragraph) + 1, raw)
             first = False
             break
@@ -267,7 +280,8 @@ def _insert_exercises(app, doctree, docname: str) -> None:
         )
         if spec is None:
             continue
-        raw = nodes.raw("", exercise_html(spec, docname, first=first), format="html")
+        html_text = exercise_html(spec, docname, first=first, repository_url=repository)
+        raw = nodes.raw("", html_text, format="html")
         node.parent.insert(node.parent.index(node), raw)
         first = False
     app.builder.tsc_exercise_pages[docname] = path
