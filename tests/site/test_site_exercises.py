@@ -15,8 +15,8 @@ and Check, Hint, Reset and Download my work; Python runs in the page's Web Worke
   and the page answers clicks all the while.
 * The work survives a reload (code and hints shown).
 * **Download my work** gives a notebook that the grader (``python -m
-  tsccourse.exercises.grading``) grades: right answers correct, a wrong one wrong, an
-  untouched one not answered.
+  tsccourse.exercises.grading``, its JSON report) grades: right answers correct, the wrong
+  ones wrong, an untouched one not answered.
 * The site's wheel holds no list of answers (``tsccourse/exercises/answers.py``).
 
 Screenshots of an exercise at 390, 900 and 1280 px go to ``test-artifacts/site-exercises/``.
@@ -24,7 +24,6 @@ Screenshots of an exercise at 390, 900 and 1280 px go to ``test-artifacts/site-e
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -262,13 +261,14 @@ def test_downloaded_work_is_graded_like_any_submission(visit, site, tmp_path, ar
     download.value.save_as(submission)
     saved = nbformat.read(submission, as_version=4)
     nbformat.validate(saved)
-    grades = tmp_path / "grades.csv"
+    reports = tmp_path / "reports.json"
     command = [sys.executable, "-m", "tsccourse.exercises.grading", str(submission)]
-    command += ["--csv", str(grades), "--source", str(ROOT / "notebooks"), "-q"]
+    command += ["--json", str(reports), "--source", str(ROOT / "notebooks"), "-q"]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert grades.exists(), run.stdout + run.stderr
-    (row,) = list(csv.DictReader(grades.open()))
-    got = {exercise: row[exercise] for exercise in wanted}
+    assert reports.exists(), run.stdout + run.stderr
+    (report,) = json.loads(reports.read_text())
+    assert report["problems"] == [], report["problems"]
+    got = {g["exercise"]: g["status"] for g in report["graded"]}
     assert got == wanted, (got, run.stdout[-2000:])
     assert visit.outside == [] and visit.errors == []
 
