@@ -12,8 +12,8 @@
       size, again when the window is resized); what still does not fit scrolls in its own box.
    5. A box that scrolls sideways (code, display math, a table, a wide output) fades out at the
       edge its content continues past, so a reader sees there is more where scrollbars hide.
-   6. A table with the class "cards" labels its cells with their column headings (the CSS
-      shows each row as a card on a phone).
+   6. A table with the class "cards" (or inside <div class="cards">) labels its cells with their
+      column headings (the CSS shows each row as a card on a phone).
 */
 (function () {
   "use strict";
@@ -100,7 +100,7 @@
   }
 
   function labelCards() {
-    document.querySelectorAll("table.cards").forEach(function (table) {
+    document.querySelectorAll("table.cards, .cards table").forEach(function (table) {
       var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
         return th.textContent.trim();
       });
