@@ -23,8 +23,7 @@ BUNDLE  := build/virtualizing-time-student.zip
 CHECK_TESTS := tests/package tests/course tests/project tscmath tsccourse
 
 .DEFAULT_GOAL := help
-.PHONY: help lab student-lab check test site student-site student student-dist nbgrader bench lock \
-	clean
+.PHONY: help lab student-lab check test site student-site student student-dist nbgrader bench lock clean
 
 help: ## list the targets
 	@echo "Targets (each sets up .venv first when it needs it):"

@@ -737,3 +737,23 @@ def test_the_package_entry_points_name_bad_input():
     with pytest.raises(tm.InvalidInput, match="notebook must be None or a notebook file name"):
         exercises(np.array([1, 2]))
     assert [e.id for e in exercises("10-exercises-migration.ipynb")][:2] == ["10.1", "10.2"]
+
+
+HINT_DEFINITIONS = {
+    "09.4": "guest_tsc = scale(host_tsc, M) + offset",  # the question's own equation
+    "09.9": "M = 2**F * g / h - r",  # the question's own definition of r
+}
+"""The only ``name = expression`` a hint may write: what the question itself states."""
+
+
+@pytest.mark.parametrize("exercise", exercises(), ids=lambda e: e.id)
+def test_no_hint_is_the_solutions_formula(exercise):
+    """A hint is a step: none writes the answer (or anything new) as ``name = formula``."""
+    for hint in exercise.hints:
+        text = hint.replace(HINT_DEFINITIONS.get(exercise.id, "\0"), "")
+        assert re.search(r"\b\w+\s=\s\S", text) is None, (exercise.id, hint)
+
+
+def test_the_formula_test_would_catch_the_old_last_hint_of_09_4():
+    old = "offset = (0 - scale(host_tsc_at_boot, M)) mod 2**64."
+    assert re.search(r"\b\w+\s=\s\S", old)

@@ -193,6 +193,14 @@ class Sandbox:
         Make the other uid with a user namespace (the default for a normal user) rather than
         by switching to a uid of its own (the default as root, where ``RLIMIT_NPROC`` would
         not count the namespace's processes).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> box = Sandbox(Path(tempfile.mkdtemp()), Limits(cpu_s=5))
+    >>> command = box.command(["python3", "-c", "print(1)"])
+    >>> command[0], "--unshare-net" in command or "--unshare-all" in command, command[-3:]
+    ('bwrap', True, ['python3', '-c', 'print(1)'])
     """
 
     def __init__(
@@ -350,7 +358,6 @@ def kernel_manager(sandbox: Sandbox | None, folder: Path) -> object:
         display_name="Python 3 (sandboxed)",
         language="python",
         interrupt_mode="message",
-        env={} if sandbox is None else {},
     )
     return manager
 

@@ -90,7 +90,6 @@ numeric_exercise(
         "A 2.5 GHz counter advances 2.5 ticks every nanosecond: divide by the frequency, "
         "but mind the order of the integer operations.",
         "Integer division throws away the remainder: multiply ticks by 10**9 before the //.",
-        "ns = ticks * 10**9 // tsc_hz (the floor, as clocks truncate).",
     ),
 )
 
@@ -151,8 +150,7 @@ numeric_exercise(
         "M is a fixed-point number with 32 fraction bits: the ratio guest_hz / host_hz "
         "times 2**32.",
         "Integer division first would give 0: shift guest_hz left by 32 bits, then divide by "
-        "host_hz, and keep the floor (truncate).",
-        "M = (guest_hz << 32) // host_hz. Then compare with tm.multiplier.",
+        "host_hz, and keep the floor (truncate). Then compare with tm.multiplier.",
     ),
 )
 
@@ -200,7 +198,6 @@ numeric_exercise(
     hints=(
         "The guest sees host_hz * M / 2**32 ticks per second; it was promised guest_hz.",
         "Use the truncated M of 09.2 and exact arithmetic (Fraction), not floats.",
-        "ticks lost per second = guest_hz - host_hz * M / 2**32.",
     ),
 )
 
@@ -334,7 +331,8 @@ numeric_exercise(
         "second (09.3 computed such a loss).",
         "1 ms is guest_hz / 1000 guest ticks; tm.drift_ticks_per_second gives the exact loss "
         "per second for the truncated multiplier.",
-        "days = (guest_hz / 1000) / (ticks lost per second) / 86_400.",
+        "Divide the ticks of 1 ms by the ticks lost per second: that is seconds; then convert "
+        "to days.",
     ),
 )
 
@@ -444,8 +442,8 @@ def _expected_multiplier(guest_hz: int, host_hz: int, int_bits: int, frac_bits: 
     where=COMPUTING_M,
     hints=(
         "Two parts: the truncated quotient, then a range check before returning it.",
-        "M = (guest_hz << frac_bits) // host_hz; valid multipliers are 1 .. "
-        "2**(int_bits + frac_bits) - 1; raise ValueError outside.",
+        "Compute M with integer operations only (<< and //), then compare it with the valid "
+        "range before returning; raise ValueError outside it.",
     ),
     guard_time=False,
 )
@@ -681,7 +679,7 @@ def _judge_bound(answer: Any) -> tuple[bool, str]:
         "Write the truncated multiplier as M = 2**F * g / h - r with 0 <= r < 1.",
         "Substitute it into the ticks lost per second, g - h * M / 2**F, and let SymPy expand: "
         "guest_hz cancels.",
-        "What is left grows with r; take its value at r = 1, which r never reaches.",
+        "What is left grows with r; take its value where r is 1, which r never reaches.",
     ),
     guard_time=False,
 )

@@ -125,7 +125,6 @@ numeric_exercise(
         "destination minus source.",
         "Then guest ticks: the guest's frequency, not a host's; multiply before the // and "
         "keep the floor.",
-        "tsc_delta = delta_ns * guest_hz // 10**9.",
     ),
 )
 
@@ -213,7 +212,8 @@ numeric_exercise(
         "the blackout.",
         "The destination computes its own multiplier from its own frequency; the offset is "
         "added after scaling, so it is in guest ticks.",
-        "offset = (src_guest_tsc + blackout_ticks - scale(dst_host_tsc, M_dst)) mod 2**64.",
+        "Scale the destination's host TSC with the destination's M; the offset is what must be "
+        "added to that to reach the resume value, stored as a u64.",
     ),
 )
 
@@ -264,8 +264,8 @@ def migrate_cases() -> list[tuple[int, int, int, int, int]]:
     hints=(
         "There are three bugs: in the blackout's tick count, in what the offset subtracts, and "
         "in the offset's range.",
-        "Multiply before dividing; the offset is added after scaling (subtract the scaled "
-        "destination TSC); the register holds a u64.",
+        "Ask, for each: what does a 0.3 s blackout give in ticks? In which ticks does the offset "
+        "count? Can the register hold a negative number?",
     ),
     guard_time=False,
 )
@@ -450,8 +450,8 @@ numeric_exercise(
     hints=(
         "Two integer steps: the scale propolis computes, then the page's formula applied to "
         "one second of ticks.",
-        "scale = (10_000_000 << 64) // guest_hz, then time_100ns = (tsc * scale) >> 64: both "
-        "truncate.",
+        "Both steps are integer operations that floor: the scale from 10**7 shifted left by 64 "
+        "and the guest frequency, then the page's product with the ticks, shifted right by 64.",
     ),
 )
 
@@ -641,7 +641,7 @@ numeric_exercise(
     hints=(
         "bhyve converts the leg to destination-host ticks (unscalehrtime) and scales them with "
         "the multiplier the VM had before the write: none, on a VM just created.",
-        "Ticks added: leg_ns * host_hz // 10**9. Ticks that passed: leg_ns * guest_hz // 10**9. "
-        "Subtract the second from the first.",
+        "Count two things for the leg: the ticks bhyve adds (destination-host ticks, unscaled) "
+        "and the guest ticks that really passed; the answer is the first minus the second.",
     ),
 )
