@@ -7,13 +7,14 @@
       collapsing column above) and the contents open at every width.
    2. Figures open full size: each output figure is a link to its image, shown over the page
       at its full size (scrolls if larger than the window) and closed by a click or Escape.
-   3. The ".ipynb" download saves the chapter's notebook instead of showing its JSON.
+   3. The ".ipynb" download saves the chapter's notebook instead of showing its JSON; the
+      repository button says the repository's address.
    4. Display math wider than the column is set smaller until it fits (down to 70 % of its
       size, again when the window is resized); what still does not fit scrolls in its own box.
    5. A box that scrolls sideways (code, display math, a table, a wide output) fades out at the
       edge its content continues past, so a reader sees there is more where scrollbars hide.
-   6. A table with the class "cards" labels its cells with their column headings (the CSS
-      shows each row as a card on a phone).
+   6. A table with the class "cards" (or inside <div class="cards">) labels its cells with their
+      column headings (the CSS shows each row as a card on a phone).
 */
 (function () {
   "use strict";
@@ -89,6 +90,15 @@
     });
   }
 
+  function nameRepository() {
+    document.querySelectorAll("a.btn-source-repository-button").forEach(function (link) {
+      var where = (link.getAttribute("href") || "").replace(/^https?:\/\//, "");
+      link.setAttribute("title", "Repository: " + where);
+      link.setAttribute("aria-label", "Repository: " + where);
+      link.setAttribute("data-bs-original-title", "Repository: " + where); // the tooltip's text
+    });
+  }
+
   function downloadNotebook() {
     document.querySelectorAll("a.btn-download-source-button").forEach(function (link) {
       var name = (link.getAttribute("href") || "").split("/").pop();
@@ -100,7 +110,7 @@
   }
 
   function labelCards() {
-    document.querySelectorAll("table.cards").forEach(function (table) {
+    document.querySelectorAll("table.cards, .cards table").forEach(function (table) {
       var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
         return th.textContent.trim();
       });
@@ -171,6 +181,7 @@
     forwardToggles();
     linkFigures();
     downloadNotebook();
+    nameRepository();
     labelCards();
     markScrollers();
     fitMathWhenTypeset();

@@ -156,6 +156,13 @@ FIXTURE_CELLS = [
         "Because $F = 32$, fixture-answer-text.\n</details>",
         [],
     ),
+    (
+        "markdown",
+        'A table read as cards on a phone:\n\n<div class="cards">\n\n'
+        "| system | rate | blackout |\n|---|---|---|\n"
+        "| fixture-system-one | kept | counted |\n| fixture-system-two | lost | lost |\n\n</div>",
+        [],
+    ),
 ]
 FIXTURE_INDEX = "# Fixture\n\n```{toctree}\n:caption: Chapters\n\n00-fixture\n```\n"
 
@@ -613,6 +620,26 @@ def test_the_sidebar_and_the_contents_open_at_every_width(collection_site, brows
         page.locator("#pst-secondary-sidebar-modal a.nav-link").nth(1).click()
         page.wait_for_timeout(300)
         assert "#" in page.url
+
+
+@pytest.mark.browser
+def test_a_cards_table_reads_as_one_card_per_row_on_a_phone(fixture_site, browser):
+    with serve(fixture_site) as base, window(browser, 390) as page:
+        page.goto(base + "00-fixture.html", wait_until="load")
+        rows = page.locator(".cards table tbody tr")
+        assert rows.count() == 2
+        first = rows.first.locator("td")
+        boxes = first.evaluate_all("tds => tds.map(td => td.getBoundingClientRect().toJSON())")
+        # Stacked, each as wide as the card: one cell under the other.
+        assert [round(b["left"]) for b in boxes] == [round(boxes[0]["left"])] * 3
+        assert boxes[1]["top"] >= boxes[0]["bottom"] - 1
+        label = first.nth(1).evaluate("td => getComputedStyle(td, '::before').content")
+        assert label == '"rate"'
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    with serve(fixture_site) as base, window(browser, 1280) as page:
+        page.goto(base + "00-fixture.html", wait_until="load")
+        header = page.locator(".cards table thead")
+        assert header.is_visible(), "a plain table on a wide screen"
 
 
 # --- Figures: sharp on HiDPI, open full size --------------------------------------------------

@@ -375,7 +375,7 @@ def first_failure(
         if _is_error(want):
             note = _diagnosis(diagnose, case, _normalised(got, 0))
             return False, (
-                f"{call} returned {describe(got)}, but should raise {want.__name__}"
+                f"{call} returned {_described(got)}, but should raise {want.__name__}"
                 + (f": {note}" if note else ".")
             )
         if isinstance(got, float):
@@ -384,12 +384,17 @@ def first_failure(
                 "arithmetic in integers (//, >>)."
             )
         if value is None:
-            return False, f"{call} returned {describe(got)}; {name} must return {returns}."
+            return False, f"{call} returned {_described(got)}; {name} must return {returns}."
         if value != want:
             note = _diagnosis(diagnose, case, value)
             wrong = _what_is_wrong(value, want, name, returns, parts)
-            return False, f"{call} returned {describe(got)}{wrong}" + (f" {note}" if note else "")
+            return False, f"{call} returned {_described(got)}{wrong}" + (f" {note}" if note else "")
     return True, f"All {count} hidden cases pass, edge values included."
+
+
+def _described(got: Any) -> str:
+    """:func:`describe`, with a register the student computed shown as the int it holds."""
+    return describe(_plain(got) if isinstance(got, Reg64) else got)
 
 
 def _diagnosis(diagnose: Callable[..., str | None] | None, case: tuple, value: Any) -> str | None:
