@@ -213,7 +213,9 @@ def measure_site(browser, base: str, outside: list[str]) -> dict[str, list[float
         out["frame"].append(_timed(page, f"{root} .tsc-clocks", lambda: slider.press("ArrowRight")))
     # The Python time of one frame, measured in the worker (the call alone, no messaging).
     out["python_frame"] = page.evaluate(
-        "(n) => document.querySelector('.tsc-live').tscFrameTimes(n)", ROUNDS["frame"]
+        "(n) => { const r = document.querySelector('.tsc-live');"
+        " return r.tscFrameTimes ? r.tscFrameTimes(n) : []; }",  # [] on an older site's page
+        ROUNDS["frame"],
     )
     warm_context.close()
     return out
