@@ -12,6 +12,10 @@ PY310  := $(shell $(PYTHON) -c 'import sys; print("-py310" if sys.version_info[:
 LOCK   := requirements$(PY310).txt
 DEVLOCK := requirements-dev$(PY310).txt
 STUDENT := build/student
+# The student site's own copy of the edition (rewritten by every make student-site): never the
+# student's work in $(STUDENT).
+STUDENT_SITE_NB := build/student-site-notebooks
+BUNDLE  := build/virtualizing-time-student.zip
 
 # Fast tests for the edit-test loop: the package's unit and property tests (a fifth of the
 # hypothesis examples: profile "check" in tests/conftest.py), the project's layout checks and
@@ -19,7 +23,7 @@ STUDENT := build/student
 CHECK_TESTS := tests/package tests/course tests/project tscmath tsccourse
 
 .DEFAULT_GOAL := help
-.PHONY: help lab student-lab check test site student-site student nbgrader bench lock clean
+.PHONY: help lab student-lab check test site student-site student student-dist nbgrader bench lock clean
 
 help: ## list the targets
 	@echo "Targets (each sets up .venv first when it needs it):"
@@ -58,11 +62,14 @@ site: $(DEV) ## build the static HTML site into build/site (offline, notebooks e
 	$(BIN)/python tools/build_site.py
 
 student-site: $(DEV) ## a static site of the student edition (no solutions) in build/student-site
-	$(BIN)/python tools/make_student.py --out $(STUDENT)
-	$(BIN)/python tools/build_site.py --notebooks $(STUDENT) --out build/student-site
+	$(BIN)/python tools/make_student.py --out $(STUDENT_SITE_NB) --replace
+	$(BIN)/python tools/build_site.py --notebooks $(STUDENT_SITE_NB) --out build/student-site
 
 student: $(READY) ## write the student edition into build/student (overwrites it)
 	$(BIN)/python tools/make_student.py --out $(STUDENT)
+
+student-dist: $(READY) ## the zip to hand out: student edition + course code, started with `make`
+	$(BIN)/python tools/student_dist.py --out $(BUNDLE)
 
 nbgrader: $(READY) ## export the exercises in nbgrader's source format into build/nbgrader
 	$(BIN)/python tools/export_nbgrader.py --out build/nbgrader
@@ -83,5 +90,11 @@ lock: ## re-resolve requirements.txt and requirements-dev.txt (needs the registr
 	  build/lockenv/bin/pip freeze --all --exclude-editable | grep -v '^pip==' \
 	  | grep -vxFf $(LOCK); } > $(DEVLOCK)
 
-clean: ## remove .venv, build/ (and a student's work in build/student), caches, npm packages
-	rm -rf $(VENV) build .pytest_cache .hypothesis site/node_modules
+# Keeps $(STUDENT), the student's work (make student-lab): delete that folder by hand.
+clean: ## remove .venv, build/ (but not a student's work in build/student), caches, npm packages
+	rm -rf $(VENV) .pytest_cache .hypothesis site/node_modules
+	@if [ -d build ]; then \
+	  find build -mindepth 1 -maxdepth 1 ! -path '$(STUDENT)' -exec rm -rf {} + ; \
+	  if [ -d '$(STUDENT)' ]; then echo "kept $(STUDENT)/ (your work in make student-lab): \
+	delete it by hand"; else rmdir build; fi; \
+	fi

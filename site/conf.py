@@ -30,13 +30,19 @@ LIVE = Path(os.environ.get("TSCMATH_SITE_LIVE", ROOT / "build" / "site-live"))
 # jupyter-cache database of executed notebooks (kept between builds: unchanged is fast).
 CACHE = Path(os.environ.get("TSCMATH_SITE_CACHE", ROOT / "build" / "site-cache"))
 
+REPOSITORY_URL = "https://github.com/virtualizing-time/virtualizing-time"
+"""Where the collection lives: the one place that names its repository. The header's
+repository button and every "clone the repository" of the pages (given the address by
+:func:`_link_repository`) use this value."""
+
 project = "Virtualizing Time"
 author = "Virtualizing Time contributors"
 copyright = "2026, Virtualizing Time contributors, MIT licence (LICENSE)"  # noqa: A001 (Sphinx name)
 
-# sources_ext (this folder) ends every notebook page with its linked "Sources" list.
+# sources_ext (this folder) ends every notebook page with its linked "Sources" list;
+# exercises_ext puts an editor with Check, Hint and Reset under every exercise.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-extensions = ["myst_nb", "sphinx_togglebutton", "sources_ext"]
+extensions = ["myst_nb", "sphinx_togglebutton", "sources_ext", "exercises_ext"]
 root_doc = "index"
 exclude_patterns = ["**.ipynb_checkpoints", "**/__pycache__"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
@@ -88,18 +94,24 @@ html_static_path = [
     str(ASSETS),
     str(LIVE),
     str(Path(sphinx_togglebutton.__file__).parent / "_static"),
-    str(Path(__file__).resolve().parent / "static"),  # reading.css
+    str(Path(__file__).resolve().parent / "static"),  # reading.css, reading.js
 ]
 html_css_files = ["reading.css"]
+html_js_files = ["reading.js"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
-html_copy_source = False
+# The header's ".ipynb" download: Sphinx copies each document's source, the notebook as stored
+# (no outputs; on the student site the student edition), to _sources/<name>.ipynb.
+html_copy_source = True
 html_theme_options = {
     "home_page_in_toc": True,
     "show_navbar_depth": 1,
     "use_download_button": True,
     "use_fullscreen_button": False,
-    "use_repository_button": False,
+    "use_repository_button": True,
+    "repository_url": REPOSITORY_URL,
+    "repository_branch": "main",
+    "path_to_docs": "notebooks",
     "launch_buttons": {},
     "search_bar_text": "Search the collection...",
     # Values the themes fill in themselves; given here so the configuration is stable.
@@ -142,7 +154,40 @@ def _drop_cdn_font_awesome(app, pagename, templatename, context, doctree):
         context["body"] = _CDN_FONT_AWESOME.sub("", body)
 
 
+_CLONE = re.compile(r"clone the repository", re.IGNORECASE)
+
+
+def _link_repository(app, doctree, docname):
+    """After each "clone the repository" in a page's text, add the repository's address as a
+    link: ``clone the repository (github.com/owner/name)``. The notebooks and the landing page
+    say it in words; the address is set once, in :data:`REPOSITORY_URL`."""
+    from docutils import nodes
+
+    shown = REPOSITORY_URL.split("://", 1)[-1]
+    for text in list(doctree.findall(nodes.Text)):
+        parent = text.parent
+        if isinstance(parent, (nodes.reference, nodes.literal, nodes.literal_block, nodes.raw)):
+            continue
+        value = str(text)
+        matches = list(_CLONE.finditer(value))
+        if not matches:
+            continue
+        pieces, start = [], 0
+        for match in matches:
+            pieces.append(nodes.Text(value[start : match.end()] + " ("))
+            link = nodes.reference("", "", refuri=REPOSITORY_URL, classes=["tsc-repository"])
+            link += nodes.Text(shown)
+            pieces += [link, nodes.Text(")")]
+            start = match.end()
+        pieces.append(nodes.Text(value[start:]))
+        parent.replace(text, pieces[0])
+        index = parent.index(pieces[0])
+        for offset, piece in enumerate(pieces[1:], start=1):
+            parent.insert(index + offset, piece)
+
+
 def setup(app):
+    app.connect("doctree-resolved", _link_repository)
     app.connect("html-page-context", _drop_cdn_font_awesome)
     app.connect("config-inited", _dedupe_paths, priority=900)
     app.connect("builder-inited", _dedupe_paths, priority=900)

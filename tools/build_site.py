@@ -68,6 +68,12 @@ VENDORED: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 EXECUTION_EPOCH = 2
 """Bump when the way notebooks are executed changes: the next build executes them again."""
+KERNEL_CONFIG = """\
+# Written by tools/build_site.py: how the site's kernels draw figures (IPYTHONDIR of the build).
+# 'retina': PNGs at twice the figure's dpi, shown at its size (sharp on HiDPI screens).
+c.InlineBackend.figure_formats = {"retina"}
+"""
+"""IPython configuration of the kernels that execute the notebooks for the site."""
 # sphinx-build, minus a 5 s import: nbformat's validator imports jsonschema, whose format
 # checkers import rfc3987_syntax (compiles ~40 grammars at import) only to check "iri"
 # strings, a format no notebook schema uses. Marking it absent makes jsonschema skip it.
@@ -168,14 +174,42 @@ def stage_documents(notebooks_dir: Path, index: Path, src: Path) -> None:
     _sync_tree(wanted, src)
 
 
+SPHINX_PAGES = frozenset({"genindex", "search"})
+"""Pages Sphinx writes that come from no source document."""
+
+
+def remove_stale_pages(src: Path, out: Path) -> list[Path]:
+    """Delete the pages in ``out`` (and their ``_sources`` copies) of documents not in ``src``.
+
+    Sphinx writes a page per document but never deletes the page of a document that went
+    away; this runs before it builds, so even a failed build leaves no stale page.
+    """
+    docs = {
+        path.relative_to(src).with_suffix("").as_posix()
+        for path in src.rglob("*")
+        if path.suffix in (".ipynb", ".md")
+    }
+    removed = []
+    for page in sorted(out.rglob("*.html")) if out.exists() else []:
+        rel = page.relative_to(out)
+        name = rel.with_suffix("").as_posix()
+        if rel.parts[0].startswith("_") or name in docs or name in SPHINX_PAGES:
+            continue
+        page.unlink()
+        removed.append(page)
+        for copy in (out / "_sources").glob(f"{name}.*"):
+            copy.unlink()
+    return removed
+
+
 def inputs_digest() -> str:
     """Hash of what executed outputs depend on besides the notebooks' code.
 
     jupyter-cache keys an executed notebook on its code cells only; the outputs also depend
     on tscmath and tsccourse, the pinned packages, the Python and how the kernel runs
-    (EXECUTION_EPOCH).
+    (EXECUTION_EPOCH, KERNEL_CONFIG).
     """
-    digest = hashlib.sha256(f"{EXECUTION_EPOCH}\0{sys.version}\0".encode())
+    digest = hashlib.sha256(f"{EXECUTION_EPOCH}\0{sys.version}\0{KERNEL_CONFIG}\0".encode())
     lock = ROOT / "requirements.txt"
     if lock.exists():
         digest.update(lock.read_bytes())
@@ -196,6 +230,15 @@ def drop_stale_cache(cache: Path, doctrees: Path, stamp: Path) -> None:
     shutil.rmtree(doctrees, ignore_errors=True)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(digest + "\n")
+
+
+def write_kernel_config(folder: Path) -> Path:
+    """Make ``folder`` an IPython folder whose kernels use :data:`KERNEL_CONFIG`; return it."""
+    config = folder / "profile_default" / "ipython_kernel_config.py"
+    if not config.exists() or config.read_text() != KERNEL_CONFIG:
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(KERNEL_CONFIG)
+    return folder
 
 
 # A resource the browser would fetch by itself (not a link the reader may follow).
@@ -232,8 +275,9 @@ def build(
     ``index`` is the landing page; its toctree must name every notebook (Sphinx warns, and
     the build fails, about a document in no toctree).
 
-    The staging folder, doctrees, execution cache and input stamp sit beside ``out``
-    (``<out>-src``, ``<out>-doctrees``, ``<out>-cache``, ``<out>-inputs.sha256``), so
+    The staging folder, doctrees, execution cache, input stamp and the kernels' IPython folder
+    sit beside ``out`` (``<out>-src``, ``<out>-doctrees``, ``<out>-cache``,
+    ``<out>-inputs.sha256``, ``<out>-ipython``), so
     ``make site`` and the tests share them when they build the same folder.
     """
     out = out.resolve()
@@ -249,6 +293,8 @@ def build(
     stage_assets(ASSETS)
     subprocess.run([sys.executable, str(ROOT / "tools" / "site_pyodide.py")], check=True)
     stage_documents(notebooks.resolve(), index.resolve(), src)
+    for page in remove_stale_pages(src, out):
+        _log(f"removed the stale page {page.relative_to(out)} (its document is gone)")
     drop_stale_cache(cache, doctrees, stamp)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -256,8 +302,10 @@ def build(
     env["TSCMATH_SITE_CACHE"] = str(cache)
     # Live cells ("your machine") say that they ran on the machine that built the page.
     env["VIRTUALIZING_TIME_SITE_BUILD"] = "1"
-    # Kernels must use the inline backend (as in JupyterLab), so a Figure shows as a picture.
+    # Kernels must use the inline backend (as in JupyterLab), so a Figure shows as a picture,
+    # drawn at twice its resolution (KERNEL_CONFIG, in an IPython folder of the build's own).
     env.pop("MPLBACKEND", None)
+    env["IPYTHONDIR"] = str(write_kernel_config(out.with_name(out.name + "-ipython")))
     command = [sys.executable, "-c", SPHINX_LAUNCHER, "-b", "html", "-c", str(SITE)]
     command += ["-d", str(doctrees), "-W", "--keep-going", "-j", "1"]
     if quiet:

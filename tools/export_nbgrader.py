@@ -9,14 +9,20 @@ beside ``source/``. In each exported notebook
   ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (a Markdown solution becomes a manually
   graded answer worth no points);
 * the check cell after it becomes an autograded test cell worth :data:`POINTS` point(s), locked:
-  it asserts that the checker passes, with a fresh ``check`` imported so an answer cell that
-  rebinds the name cannot fake it;
+  it asserts that the checker passes;
 * every other cell is read-only (locked).
 
 Then, in ``build/nbgrader``: ``nbgrader generate_assignment <assignment>`` writes the student
 version, ``nbgrader autograde <assignment>`` grades ``submitted/<student>/<assignment>/``.
-nbgrader runs the checks inside the student's kernel; ``python -m tsccourse.exercises.grading``
-is the grader that student code cannot tamper with.
+
+What nbgrader protects, and what it does not: ``autograde`` puts the test cells and the locked
+cells back from the source before it runs a submission, so a student who edits or deletes a
+check gains nothing. But it runs the submission's answer cells and then the tests in one
+kernel, with the grader's rights: an answer cell can change anything the tests use (patch
+``tsccourse.exercises.core.run_checker``, replace ``Result``, rewrite ``tscmath``), and then
+every test passes. ``tests/exercises/test_nbgrader.py`` shows such a submission getting every
+point from nbgrader. For grades that count, run ``python -m tsccourse.exercises.grading``: it
+runs each submission in a sandbox and checks the answers outside it, as plain data.
 
 Usage::
 
@@ -97,7 +103,8 @@ def autograded_source(source: str) -> str:
     Examples
     --------
     >>> print(autograded_source("check.tsc_delta(tsc_delta)"))
-    from tsccourse.exercises import check  # a fresh check: an answer cell cannot replace it
+    # The checker, imported again: a name `check` rebound in an answer cell has no effect.
+    from tsccourse.exercises import check
     <BLANKLINE>
     result = check.tsc_delta(tsc_delta)
     print(result)
@@ -107,7 +114,8 @@ def autograded_source(source: str) -> str:
     if call is None:
         raise ValueError(f"not a check cell: {source[:60]!r}")
     return (
-        "from tsccourse.exercises import check  # a fresh check: an answer cell cannot replace it\n"
+        "# The checker, imported again: a name `check` rebound in an answer cell has no effect.\n"
+        "from tsccourse.exercises import check\n"
         "\n"
         f"result = {call}\n"
         "print(result)\n"

@@ -17,8 +17,8 @@ for self-study, not graded. ``--no-details`` removes them (for a quiz).
 
 Usage::
 
-    python tools/make_student.py [--out build/student] [--no-details] [--keep-existing]
-                                 [NOTEBOOK ...]
+    python tools/make_student.py [--out build/student] [--no-details]
+                                 [--keep-existing | --replace] [NOTEBOOK ...]
 """
 
 from __future__ import annotations
@@ -278,20 +278,88 @@ def student_notebook(nb: nbformat.NotebookNode, *, keep_details: bool = True) ->
     return student, solutions
 
 
+class InvalidNotebook(ValueError):
+    """A notebook the edition cannot be made from; the message names the file and the cell."""
+
+
+def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, list[str]]:
+    """Read a notebook, repairing what a hand edit often leaves: ``(notebook, notes)``.
+
+    A cell whose ``metadata`` is null or not an object gets ``{}`` (one note per cell, naming
+    it). Anything else that makes the notebook invalid raises :class:`InvalidNotebook` naming
+    the file and, where the schema says which, the cell.
+    """
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidNotebook(f"{path}: not a readable notebook ({exc})") from None
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list):
+        raise InvalidNotebook(f"{path}: not a notebook (no list of cells)")
+    notes = []
+    for index, cell in enumerate(cells):
+        if isinstance(cell, dict) and not isinstance(cell.get("metadata"), dict):
+            notes.append(
+                f"{path.name}: {_cell_name(cells, index)}: metadata was "
+                f"{json.dumps(cell.get('metadata'))}; written as {{}}"
+            )
+            cell["metadata"] = {}
+    try:
+        nb = nbformat.reads(json.dumps(data), as_version=4)
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        where = list(getattr(exc, "absolute_path", []) or [])
+        place = _cell_name(cells, where[1]) if where[:1] == ["cells"] and len(where) > 1 else ""
+        text = str(getattr(exc, "message", exc)).splitlines()[0]
+        raise InvalidNotebook(f"{path}: {place + ': ' if place else ''}{text}") from None
+    return nb, notes
+
+
+def _cell_name(cells: list, index: object) -> str:
+    """``cell 3 (id 'ex09-04')``: how messages name a cell."""
+    if not isinstance(index, int) or not 0 <= index < len(cells):
+        return f"cell {index}"
+    cell = cells[index]
+    cell_id = cell.get("id") if isinstance(cell, dict) else None
+    return f"cell {index}" + (f" (id {cell_id!r})" if cell_id else "")
+
+
 def write_student_edition(
-    sources: list[Path], out: Path, *, keep_details: bool = True, keep_existing: bool = False
+    sources: list[Path],
+    out: Path,
+    *,
+    keep_details: bool = True,
+    keep_existing: bool = False,
+    replace: bool = False,
 ) -> list[tuple[Path, int]]:
     """Write every notebook's student edition into ``out``; return ``[(path, solutions)]``.
 
-    With ``keep_existing`` a notebook already in ``out`` (a student's work) is left alone.
+    With ``keep_existing`` a notebook already in ``out`` (a student's work) is left alone. With
+    ``replace`` ``out`` is the tool's own folder (``make student-site``): a notebook in it that
+    is not among ``sources`` is deleted, so it holds exactly the edition. Never use it on a
+    student's folder.
     """
+    if keep_existing and replace:
+        raise ValueError(
+            "keep_existing (a student's folder) and replace (the tool's own) exclude each other"
+        )
     out.mkdir(parents=True, exist_ok=True)
+    if replace:
+        wanted = {path.name for path in sources}
+        for stale in out.glob("*.ipynb"):
+            if stale.name not in wanted:
+                stale.unlink()
+        shutil.rmtree(out / ".ipynb_checkpoints", ignore_errors=True)
     written = []
     for path in sources:
         target = out / path.name
         if keep_existing and target.exists():
             continue
-        nb = nbformat.read(path, as_version=4)
+        nb, notes = read_notebook(path)
+        for note in notes:
+            print(f"warning: {note}", file=sys.stderr)
         student, solutions = student_notebook(nb, keep_details=keep_details)
         nbformat.write(student, target)
         written.append((target, solutions))
@@ -323,11 +391,26 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave notebooks already in --out alone (a student's work; make student-lab)",
     )
-    args = parser.parse_args(argv)
-    sources = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
-    written = write_student_edition(
-        sources, args.out, keep_details=not args.no_details, keep_existing=args.keep_existing
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="--out is this tool's own folder: delete notebooks in it that are not sources",
     )
+    args = parser.parse_args(argv)
+    if args.replace and args.keep_existing:
+        parser.error("--replace and --keep-existing exclude each other")
+    sources = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
+    try:
+        written = write_student_edition(
+            sources,
+            args.out,
+            keep_details=not args.no_details,
+            keep_existing=args.keep_existing,
+            replace=args.replace,
+        )
+    except InvalidNotebook as exc:
+        print(f"make_student: {exc}", file=sys.stderr)
+        return 2
     total = sum(n for _, n in written)
     for path, solutions in written:
         print(f"{path}: {solutions} solution cell(s) stubbed")

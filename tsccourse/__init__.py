@@ -13,5 +13,6 @@ A map of the package
 ``kvm_live``        your machine's ``/dev/kvm``: a tiny real guest and the page KVM writes
 ``kvm_checks``      a live or recorded KVM run, checked against ``tscmath.guest_view.pvclock``
 ``this_machine``    what the running kernel reports about its own TSC (``/proc``, ``/sys``)
+``site_bridge``     what the static site's Web Worker calls: playground, calculator, exercises
 ==================  =====================================================================
 """

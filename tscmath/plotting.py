@@ -61,7 +61,7 @@ PALETTE = [
 """Series colours in order of use (yellow left out: too faint on white)."""
 
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 3))]
-MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+"""Line styles in order of use, so series stay distinct in greyscale."""
 
 
 def _rc() -> dict[str, Any]:

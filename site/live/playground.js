@@ -1,53 +1,47 @@
-// The live playground and TSC calculator on the static site: Python in the reader's browser.
+// The live playground and TSC calculator of chapter 07: plain HTML controls, Python in the
+// page's Web Worker (live.js, which this script loads first if the page has not).
 //
-// Loads Pyodide (CPython compiled to WebAssembly) from the site itself, unpacks the tscmath
-// wheel the site build made, and wires the page's plain HTML controls to
-// tsccourse.playground.web.WebApp and tsccourse.playground.calculator.calculate_json: every
-// control sends the form's values (strings) to Python and shows the HTML strings it returns.
-// The model, the drawings and the messages are all Python; this file only moves values.
-// Nothing is fetched from outside the site. Included by the page as an async script. Written out by tools/site_pyodide.py, which also
-// writes manifest.json (the wheel's file name) beside it.
+// Every control sends the form's values (strings) to tsccourse.playground.web.WebApp (through
+// tsccourse.site_bridge in the worker) and shows the HTML strings it returns; the calculator
+// calls tsccourse.playground.calculator.calculate_json. The model, the drawings and the
+// messages are all Python; this file only moves values. Included by the page as an async
+// script; nothing is fetched from outside the site.
 (() => {
   "use strict";
-  if (window.__tscLive) return; // the playground and the calculator both include this script
-  window.__tscLive = true;
-
-  const script = document.currentScript;
-  const liveURL = new URL("./", script.src); // .../_static/offline/live/
-  const pyodideURL = new URL("../pyodide/", liveURL);
-  const READY = "Live: computed by tscmath in your browser (Python in WebAssembly, no server).";
+  if (window.__tscPlayground) return; // the playground and the calculator both include this
+  window.__tscPlayground = true;
   const FRAME_MS = 100; // Play: 10 frames per second, real time, as in JupyterLab
+  const script = document.currentScript;
 
-  const setStatus = (text, kind) => {
-    document.querySelectorAll(".tsc-live .tsc-status, .tsc-calc .tsc-status").forEach((el) => {
-      el.textContent = text;
-      el.dataset.state = kind;
-    });
-  };
-
-  // performance marks (tsc-pyodide, tsc-wheel, tsc-ready) let benchmarks/site_live.py say
-  // where the load time goes.
-  async function loadPython() {
-    const wheelBytes = fetch(new URL("manifest.json", liveURL))
-      .then((r) => r.json())
-      .then((manifest) => fetch(new URL(manifest.wheel, liveURL)))
-      .then((r) => r.arrayBuffer()); // fetched while the interpreter starts
-    const { loadPyodide } = await import(new URL("pyodide.mjs", pyodideURL).href);
-    const pyodide = await loadPyodide({ indexURL: pyodideURL.href });
-    performance.mark("tsc-pyodide");
-    pyodide.unpackArchive(await wheelBytes, "wheel");
-    performance.mark("tsc-wheel");
-    return pyodide;
+  function withLive(callback) {
+    if (window.tscLive) return callback(window.tscLive);
+    const src = new URL("live.js", script.src).href;
+    let tag = Array.from(document.scripts).find((s) => s.src === src);
+    if (!tag) {
+      tag = document.createElement("script");
+      tag.src = src;
+      document.head.appendChild(tag);
+    }
+    tag.addEventListener("load", () => callback(window.tscLive));
+    return null;
   }
 
-  function wirePlayground(root, web) {
-    const frameStart = Number(root.dataset.frame || 0);
-    const app = web.WebApp(frameStart);
+  // data-busy: how many calls of this app are in the worker (tests wait for "0").
+  function busy(root, promise) {
+    root.dataset.busy = String(Number(root.dataset.busy || 0) + 1);
+    const done = () => { root.dataset.busy = String(Number(root.dataset.busy) - 1); };
+    promise.then(done, done);
+    return promise;
+  }
+
+  function wirePlayground(root, live) {
     const q = (sel) => root.querySelector(sel);
     const slider = q('[data-action="frame"]');
     const timeOut = q(".tsc-time");
     const playButton = q('[data-action="play"]');
+    let handle = null;
     let timer = null;
+    let framing = false; // one Play frame at a time: a slow frame is skipped, not queued
 
     const show = (json) => {
       const parts = JSON.parse(json);
@@ -66,6 +60,8 @@
       root.dataset.hops = JSON.stringify(parts.hops || []);
       return parts;
     };
+    const app = (method, ...args) => busy(root, live.call("playground", [handle, method, ...args]))
+      .then(show);
     const values = () => {
       const out = {};
       root.querySelectorAll("[data-setting]").forEach((el) => {
@@ -79,98 +75,106 @@
       playButton.textContent = "▶ Play";
     };
     const tick = () => {
+      if (framing) return null;
       const next = Number(slider.value) + 1;
       if (next > Number(slider.max)) return stop();
-      show(app.set_frame(next));
+      framing = true;
+      app("set_frame", next).finally(() => { framing = false; });
+      return null;
     };
 
     root.querySelectorAll("[data-setting]").forEach((el) => {
-      el.addEventListener("change", () => show(app.apply(values())));
+      el.addEventListener("change", () => app("apply", values()));
       if (el.type === "range") {
         const out = el.parentElement.querySelector("output");
         el.addEventListener("input", () => { out.textContent = el.value; });
       }
     });
-    slider.addEventListener("input", () => show(app.set_frame(Number(slider.value))));
+    slider.addEventListener("input", () => app("set_frame", Number(slider.value)));
     q('[data-action="migrate"]').addEventListener("click", () => {
-      show(app.migrate(Number(slider.value)));
+      app("migrate", Number(slider.value));
     });
     q('[data-action="reset"]').addEventListener("click", () => {
       stop();
-      show(app.reset());
+      app("reset");
     });
     playButton.addEventListener("click", () => {
       if (timer !== null) return stop();
-      if (Number(slider.value) >= Number(slider.max)) show(app.set_frame(0));
       playButton.textContent = "❚❚ Pause";
-      timer = setInterval(tick, FRAME_MS);
+      const begin = Number(slider.value) >= Number(slider.max) ? app("set_frame", 0) : null;
+      Promise.resolve(begin).then(() => { timer = setInterval(tick, FRAME_MS); });
+      return null;
     });
-    show(app.apply(values())); // the page's first picture, now from the live session
-    root.querySelectorAll("[disabled]").forEach((el) => { el.disabled = false; });
-    root.tscApp = app; // for benchmarks/site_live.py: time the Python call alone
-    root.dataset.ready = "true";
+
+    const start = async () => {
+      handle = Number(await live.call("playground_new", [Number(root.dataset.frame || 0)]));
+      await app("apply", values()); // the page's first picture, now from the live session
+      root.querySelectorAll("[disabled]").forEach((el) => { el.disabled = false; });
+      performance.mark("tsc-ready");
+      window.__tscLiveReadyAt = performance.now(); // navigation start to controls on
+      root.dataset.ready = "true";
+    };
+    // For benchmarks/site_live.py: the Python time of n animation frames (ms each).
+    root.tscFrameTimes = async (n, from = 200) => {
+      const times = [];
+      for (let i = 0; i < n; i++) {
+        await live.call("playground", [handle, "set_frame", from + i]);
+        times.push(live.lastCallMs);
+      }
+      return times;
+    };
+    live.on("restart", () => { // a new worker: a new session with the form's settings
+      stop();
+      live.ready.then(start).catch(() => {});
+    });
+    return start();
   }
 
-  function wireCalculator(root, calculator) {
+  function wireCalculator(root, live) {
     const result = root.querySelector(".tsc-calc-result");
+    let latest = 0;
     const update = () => {
       const values = {};
       root.querySelectorAll("[data-calc]").forEach((el) => { values[el.dataset.calc] = el.value; });
-      result.innerHTML = JSON.parse(calculator.calculate_json(JSON.stringify(values))).html;
+      const mine = ++latest;
+      return busy(root, live.call("calculate", [JSON.stringify(values)])).then((json) => {
+        if (mine === latest) result.innerHTML = JSON.parse(json).html; // newest input wins
+      });
     };
     root.querySelectorAll("[data-calc]").forEach((el) => {
       el.addEventListener("input", update);
       el.addEventListener("change", update);
-      el.disabled = false;
     });
-    update();
-    root.dataset.ready = "true";
+    return update().then(() => {
+      root.querySelectorAll("[data-calc]").forEach((el) => { el.disabled = false; });
+      root.dataset.ready = "true";
+    });
   }
 
-  // Python starts loading at once (the script is async), while the page is still parsed and
-  // its other scripts run; the controls are wired when the document is ready.
-  const started = performance.now();
-  performance.mark("tsc-start");
-  const python = typeof WebAssembly === "object"
-    ? loadPython().then((pyodide) => ({ pyodide }), (error) => ({ error }))
-    : null;
-
-  async function main() {
+  async function main(live) {
     const apps = document.querySelectorAll(".tsc-live");
     const calcs = document.querySelectorAll(".tsc-calc");
     if (!apps.length && !calcs.length) return;
-    if (python === null) {
-      setStatus(
-        "This browser cannot run WebAssembly, so the live playground cannot start here: "
-          + "the picture below stays still. The recorded migration further down plays anyway.",
-        "unavailable",
-      );
-      return;
+    try {
+      await live.ready;
+    } catch (err) {
+      return; // live.js has said why on every status line
     }
     try {
-      const { pyodide, error } = await python;
-      if (error) throw error;
-      const web = pyodide.pyimport("tsccourse.playground.web");
-      const calculator = pyodide.pyimport("tsccourse.playground.calculator");
-      apps.forEach((root) => wirePlayground(root, web));
-      calcs.forEach((root) => wireCalculator(root, calculator));
-      performance.mark("tsc-ready");
-      window.__tscLiveReadyMs = performance.now() - started; // Python start to controls on
-      window.__tscLiveReadyAt = performance.now(); // navigation start to controls on
-      setStatus(READY, "ready");
+      await Promise.all([
+        ...Array.from(apps, (root) => wirePlayground(root, live)),
+        ...Array.from(calcs, (root) => wireCalculator(root, live)),
+      ]);
     } catch (err) {
-      setStatus(
-        "Python could not start in this browser (" + String(err && err.message || err)
-          + "): the picture below stays still; the recorded migration further down plays.",
-        "failed",
-      );
       console.warn("tscmath live playground:", err);
     }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", main);
-  } else {
-    main();
-  }
+  withLive((live) => {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", () => main(live));
+    } else {
+      main(live);
+    }
+  });
 })();

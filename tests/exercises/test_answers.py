@@ -1,4 +1,4 @@
-"""The table of expected answers (tsccourse.exercises.answers) agrees with the checkers."""
+"""The table of expected answers (tests/answers.py, instructor-only) agrees with the checkers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tsccourse.exercises import check, exercises
-from tsccourse.exercises.answers import CODING, expected_answer, expected_answers, written_forms
 
+from ..answers import CODING, expected_answer, expected_answers, written_forms
 from ..conftest import notebook_paths
 
 

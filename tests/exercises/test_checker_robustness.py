@@ -23,6 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+import sympy  # noqa: F401 - its first import is slow (seconds on a busy machine), not a check's time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -499,3 +500,260 @@ def test_the_u64_range_has_one_name_in_the_exercises():
                 line for line in text.splitlines() if not line.lstrip().startswith(("#", '"', ">"))
             )
             assert spelling not in code or path.name == "core.py", (path.name, spelling)
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Coding feedback: the failing input and what is wrong, never the value it should return.
+def _coding_table():
+    from tsccourse.exercises import set09_counting_and_scaling as s09
+    from tsccourse.exercises import set10_migration as s10
+
+    return {
+        "09.6": (s09.ticks_to_ns_cases(), tm.ticks_to_ns),
+        "09.7": (s09.multiplier_cases(), s09._expected_multiplier),
+        "09.8": (s09.scale_cases(), s09._expected_scale),
+        "10.3": (s10.migrate_cases(), s10.reference_migrate),
+    }
+
+
+def _off_by_one(*case):
+    return case[0] + 1
+
+
+def _wrong_functions(exercise_id):
+    """Wrong answers of every shape: off by one, doubled, zero, a pair, an array, a float."""
+    plain = [
+        lambda *a: 0,
+        lambda *a: 12_345_678_901,
+        lambda *a: np.uint64(7),
+        lambda *a: np.array([1, 2]),
+        lambda *a: 2.5,
+        lambda *a: (1, 2),
+        lambda *a: "0x10",
+    ]
+    specific = {
+        "09.6": [
+            lambda t, h: t * 10**9 // h + 1,
+            lambda t, h: t * 10**9 // h * 2 + 1,
+            lambda t, h: t // h * 10**9,
+        ],
+        "09.7": [lambda g, h, i, f: (g << f) // h + 1, lambda g, h, i, f: (g << f) // h],
+        "09.8": [lambda t, m, f: t >> 1, lambda t, m, f: (t & 0xFFFF_FFFF) * (m & 0xFFFF)],
+        "10.3": [
+            lambda s, g, b, d, h: ((g << 32) // h, s),
+            lambda s, g, b, d, h: ((g << 32) // h + 1, 0),
+        ],
+    }
+    return plain + specific[exercise_id]
+
+
+def _ints_in(value):
+    if isinstance(value, tuple):
+        return [v for part in value for v in _ints_in(part)]
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+
+def _failing_case(message, cases):
+    """The case whose call the message shows first (``name(1, 2)``), or None."""
+    match = re.match(r"\w+\(([^)]*)\)", message)
+    if match is None:
+        return None
+    shown = tuple(int(x) for x in match.group(1).split(", ") if x)
+    return next((c for c in cases if tuple(c) == shown), None)
+
+
+@pytest.mark.parametrize("exercise_id", CODING)
+def test_coding_feedback_shows_the_input_but_never_the_value_it_should_return(exercise_id):
+    cases, expected = _coding_table()[exercise_id]
+    checked = 0
+    for func in _wrong_functions(exercise_id):
+        result = check(exercise_id, func)
+        assert not result.passed and result.answered, result.message
+        assert "could not read your answer" not in result.message, result.message
+        assert "expected" not in result.message, result.message
+        case = _failing_case(result.message, cases)
+        assert case is not None, f"the message must show the failing call: {result.message}"
+        want = expected(*case)
+        returned = func(*case)
+        own = _ints_in(tuple(returned) if isinstance(returned, (tuple, list)) else returned)
+        for secret in _ints_in(want):
+            if secret in case or secret in own or abs(secret) < 10:
+                continue  # an input, the student's own (right) part, or too common a number
+            for text in _renderings(secret):
+                assert not _shows(result.message, text), (exercise_id, secret, result.message)
+        checked += 1
+    assert checked >= 8
+
+
+def test_the_coding_reveal_test_would_catch_the_old_message():
+    old = "ticks_to_ns(5999999999, 3000000000) returned 2000000001, expected 1999999999."
+    assert any(_shows(old, text) for text in _renderings(1_999_999_999))
+
+
+def test_the_naive_migration_in_the_notebook_gets_one_symptom_no_fix_no_value():
+    """Notebook 10 runs the checker on its naive function in plain sight (cell ex10-13)."""
+    from tsccourse.exercises import set10_migration as s10
+
+    def naive_migrate(src_guest_tsc, guest_hz, blackout_ns, dst_host_tsc, dst_host_hz):
+        mult = (guest_hz << 32) // dst_host_hz
+        tsc_delta = blackout_ns // 1_000_000_000 * guest_hz
+        offset = src_guest_tsc + tsc_delta - dst_host_tsc
+        return mult, offset
+
+    message = check("10.3", naive_migrate).message
+    case = _failing_case(message, s10.migrate_cases())
+    mult, offset = s10.reference_migrate(*case)
+    assert not any(_shows(message, t) for t in _renderings(offset)), message
+    for fix in ("blackout_ns * guest_hz", "scale(dst_host_tsc", "mod 2**64", "% 2**64"):
+        assert fix not in message, message
+    symptoms = ("multiplier is not", "offset is negative", "in which ticks", "ns blackout")
+    assert sum(s in message for s in symptoms) == 1, message
+
+
+# --------------------------------------------------------------------------------------------
+# 7. What the coding exercises hold the code to: 64-bit registers and no library shortcut.
+def _escapes_with_int(tsc, mult, frac_bits):
+    tsc, mult = int(tsc), int(mult)
+    return ((tsc * mult) >> frac_bits) & (2**64 - 1)
+
+
+def _escapes_with_numpy(tsc, mult, frac_bits):
+    return int(np.uint64(tsc) * np.uint64(mult)) >> frac_bits
+
+
+def _escapes_with_float(tsc, mult, frac_bits):
+    return int(float(tsc) * float(mult)) >> frac_bits
+
+
+def _keeps_registers(tsc, mult, frac_bits):
+    """abs, round, math.floor and .real keep a register: the overflow is still caught."""
+    import math
+
+    return (abs(tsc) * round(mult) * math.floor(tsc.real)) >> frac_bits
+
+
+@pytest.mark.parametrize(
+    "func, fragment",
+    [
+        (_escapes_with_int, "int() turns the 64-bit register"),
+        (_escapes_with_numpy, "int() turns the 64-bit register"),
+        (_escapes_with_float, "float()"),
+        (_keeps_registers, "overflowed a 64-bit register"),
+    ],
+)
+def test_the_64_bit_rule_of_09_8_holds_against_conversions(func, fragment):
+    result = check("09.8", func)
+    assert not result.passed, result.message
+    assert fragment in result.message, result.message
+
+
+def test_registers_compute_like_64_bit_registers():
+    a = coding_module.Reg64(2**64 - 5)
+    assert ~a == 4 and isinstance(~a, coding_module.Reg64)
+    q, r = divmod(a, 2**32)
+    assert (q, r) == divmod(2**64 - 5, 2**32) and isinstance(q, coding_module.Reg64)
+    with pytest.raises(coding_module.RegisterOverflow):
+        a + 5
+    with pytest.raises(coding_module.RegisterOverflow):
+        coding_module.Reg64(2) ** -1
+    with pytest.raises(coding_module.RegisterEscape):
+        a.to_bytes(8, "little")
+
+
+def _library_ticks_to_ns(ticks, hz):
+    return tm.ticks_to_ns(ticks, hz)
+
+
+def _library_scale(tsc, mult, frac_bits):
+    return tm.scale(tsc, mult, tm.FixedPointFormat(64 - frac_bits, frac_bits, "f"), wrap=True)
+
+
+@pytest.mark.parametrize(
+    "exercise_id, func",
+    [
+        ("09.6", _library_ticks_to_ns),
+        ("09.6", tm.ticks_to_ns),
+        ("09.7", lambda g, h, i, f: tm.multiplier(g, h, tm.FixedPointFormat(i, f, "f"))),
+        ("09.8", _library_scale),
+    ],
+)
+def test_the_coding_exercises_refuse_a_call_into_tscmath(exercise_id, func):
+    result = check(exercise_id, func)
+    assert not result.passed
+    assert "write the arithmetic yourself" in result.message and "tscmath" in result.message
+
+
+def test_the_library_guard_holds_in_the_grader_replay_too():
+    """The grader grades a replay of recorded calls: the refusals must survive it."""
+    from tsccourse.exercises.sandbox import check_data
+    from tsccourse.exercises.transport import function_data
+
+    replayed = check_data("09.8", function_data(_escapes_with_int), timeout=30)
+    assert not replayed.passed and "int() turns the 64-bit register" in replayed.message
+    replayed = check_data("09.6", function_data(_library_ticks_to_ns), timeout=30)
+    assert not replayed.passed and "tscmath" in replayed.message, replayed.message
+
+
+# --------------------------------------------------------------------------------------------
+# 8. Issue 21's fuzz findings: feedback instead of "could not read", named errors at the door.
+GENERIC = "could not read your answer"
+ODD_TEXTS = ["1/0", "0/0", "-3/0", "", " ", "\u0663/\u0660", "1e999", "nan", "0x", "--1", "1 2"]
+
+
+@pytest.mark.parametrize("exercise", [*NUMERIC, REGISTRY["09.9"]], ids=lambda e: e.id)
+def test_odd_strings_get_feedback_not_the_generic_message(exercise):
+    for text in ODD_TEXTS:
+        result = check(exercise.id, text)
+        assert not result.passed and GENERIC not in result.message, (text, result.message)
+
+
+@settings(max_examples=80, deadline=None)
+@given(exercise=st.sampled_from([e.id for e in NUMERIC]), text=st.text(max_size=12))
+def test_no_string_gets_the_generic_message(exercise, text):
+    assert GENERIC not in check(exercise, text).message
+
+
+class _EqualityRaises:
+    def __eq__(self, other):
+        raise RuntimeError("== raises")
+
+    __hash__ = None
+
+
+@pytest.mark.parametrize("exercise_id", CODING)
+@pytest.mark.parametrize(
+    "result", [np.array([1, 2]), np.array([]), _EqualityRaises(), [1, 2, 3]], ids=repr
+)
+def test_a_coding_answer_of_the_wrong_kind_is_named(exercise_id, result):
+    message = check(exercise_id, lambda *args: result).message
+    assert GENERIC not in message and "must return" in message, message
+
+
+def test_the_package_entry_points_name_bad_input():
+    from tsccourse.exercises import grade
+
+    with pytest.raises(tm.InvalidInput, match="answers must be a dict"):
+        grade(0)
+    with pytest.raises(tm.InvalidInput, match="notebook must be None or a notebook file name"):
+        exercises(np.array([1, 2]))
+    assert [e.id for e in exercises("10-exercises-migration.ipynb")][:2] == ["10.1", "10.2"]
+
+
+HINT_DEFINITIONS = {
+    "09.4": "guest_tsc = scale(host_tsc, M) + offset",  # the question's own equation
+    "09.9": "M = 2**F * g / h - r",  # the question's own definition of r
+}
+"""The only ``name = expression`` a hint may write: what the question itself states."""
+
+
+@pytest.mark.parametrize("exercise", exercises(), ids=lambda e: e.id)
+def test_no_hint_is_the_solutions_formula(exercise):
+    """A hint is a step: none writes the answer (or anything new) as ``name = formula``."""
+    for hint in exercise.hints:
+        text = hint.replace(HINT_DEFINITIONS.get(exercise.id, "\0"), "")
+        assert re.search(r"\b\w+\s=\s\S", text) is None, (exercise.id, hint)
+
+
+def test_the_formula_test_would_catch_the_old_last_hint_of_09_4():
+    old = "offset = (0 - scale(host_tsc_at_boot, M)) mod 2**64."
+    assert re.search(r"\b\w+\s=\s\S", old)

@@ -39,7 +39,7 @@ def test_right_answers_pass(answer):
         (125_000_000, "how many ticks bhyve adds"),
         (150_000_000, "guest ticks passed"),
         (0, "Not zero"),
-        (-1, "chapter 06, section 4"),
+        (-1, "'The kernel import and the second blackout leg'"),
     ],
 )
 def test_typical_mistakes_are_explained(wrong, fragment):

@@ -401,6 +401,17 @@ def _naive_migrate(src, g, blackout_ns, dst_tsc, dst_hz):
     return mult, src + blackout_ns // 10**9 * g - dst_tsc
 
 
+def _host_ticks_migrate(src, g, blackout_ns, dst_tsc, dst_hz):
+    mult = (g << 32) // dst_hz
+    return mult, (src + blackout_ns * g // 10**9 - dst_tsc) % U64
+
+
+def _lazy_delta_migrate(src, g, blackout_ns, dst_tsc, dst_hz):
+    mult = tm.multiplier(g, dst_hz, tm.AMD_SVM)
+    scaled = tm.scale(dst_tsc, mult, tm.AMD_SVM, wrap=True)
+    return mult, (src + blackout_ns // 10**9 * g - scaled) % U64
+
+
 def _unreduced_migrate(src, g, blackout_ns, dst_tsc, dst_hz):
     mult = tm.multiplier(g, dst_hz, tm.AMD_SVM)
     scaled = tm.scale(dst_tsc, mult, tm.AMD_SVM, wrap=True)
@@ -435,15 +446,17 @@ CODING = {
         [
             (lambda t, m, f: (t * m) >> f, "overflowed a 64-bit register"),
             (lambda t, m, f: t * (m / 2**f), "true division"),
-            (lambda t, m, f: (int(t) * int(m)) >> f, "low 64 bits"),
+            (lambda t, m, f: (int(t) * int(m)) >> f, "int() turns the 64-bit register"),
         ],
     ),
     "fix_naive_migration": (
         [_good_migrate],
         [
-            (_naive_migrate, "The offset is in host ticks"),
-            (_naive_migrate, "divides before multiplying"),
-            (_unreduced_migrate, "mod 2**64"),
+            (_naive_migrate, "The offset is negative: can a 64-bit register hold it?"),
+            (_host_ticks_migrate, "in which ticks does the offset count?"),
+            (_lazy_delta_migrate, "plus the ticks of a 300000000 ns blackout"),
+            (_unreduced_migrate, "can a 64-bit register hold it?"),
+            (lambda *a: (0, 0), "its mult is not right, its offset is not right"),
         ],
     ),
 }

@@ -2,15 +2,20 @@
 
 One run of the command line over a folder of submissions made from a small instructor
 notebook: good, malformed, renamed, id-less, re-created, forged, tampering, looping and dying
-ones. The good ones are graded right, each bad one is reported, none is lost.
+ones. The good ones are graded right, each bad one is reported, none is lost. The run has a
+roster (two files of one student: one counts, never summed) and starts, as README's
+``python -I -m ...`` command, in the submissions' folder, where a planted ``nbclient.py`` and
+``tsccourse/`` must never be imported by the grader or its workers.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -149,11 +154,30 @@ def graded(tmp_path_factory):
     other = nbformat.v4.new_notebook()
     other.cells = [nbformat.v4.new_code_cell("x = 1")]
     _write(subs, "unrelated.ipynb", other)
-    files = sorted(subs.iterdir())
-    out = root / "grades.csv"
+    # Code a grader process would run if it imported from the folder it was started in.
+    (subs / "nbclient.py").write_text(f"open({str(root / 'planted-ran')!r}, 'w').close()\n")
+    (subs / "tsccourse").mkdir()
+    (subs / "tsccourse" / "__init__.py").write_text((subs / "nbclient.py").read_text())
+    # good.ipynb and recreated.ipynb are carol's (recreated is newer: it counts).
+    os.utime(subs / "good.ipynb", (1_000_000_000, 1_000_000_000))
+    roster = root / "roster.csv"
+    roster.write_text(
+        "student,file,email\n"
+        "carol,good.ipynb,c@example.org\n"
+        "carol,recreated.ipynb,c@example.org\n"
+        "dave,nothing-of-dave.ipynb,d@example.org\n"
+        + "".join(
+            f"{f.stem},{f.name},\n"
+            for f in sorted(subs.glob("*.ipynb"))
+            if f.stem not in ("good", "recreated", "unrelated")
+        )
+    )
+    files = sorted(subs.glob("*.ipynb"))
+    out, reports = root / "grades.csv", root / "reports.json"
     run = subprocess.run(
         [
             sys.executable,
+            "-I",
             "-m",
             "tsccourse.exercises.grading",
             *map(str, files),
@@ -161,76 +185,113 @@ def graded(tmp_path_factory):
             str(source),
             "--csv",
             str(out),
+            "--json",
+            str(reports),
+            "--roster",
+            str(roster),
             "-j",
             "2",
             "--timeout",
             "4",
+            "--kill-after",
+            "2",
             "--notebook-timeout",
-            "12",
+            "60",
             "--check-timeout",
             "15",
         ],
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=subs,
     )
     rows = {row["student"]: row for row in csv.DictReader(out.open())}
-    return run, rows, files
+    by_file = {Path(r["file"]).stem: r for r in json.loads(reports.read_text())}
+    return run, rows, files, by_file, root
 
 
-def _statuses(row):
-    return [row[e] for e in ORDER]
+def _statuses(report):
+    return [{g["exercise"]: g["status"] for g in report["graded"]}[e] for e in ORDER]
+
+
+def _score(report):
+    return sum(g["status"] == "correct" for g in report["graded"])
 
 
 def test_no_submission_is_lost_and_the_run_reports_trouble(graded):
-    run, rows, files = graded
+    run, rows, files, by_file, _ = graded
     assert run.returncode == 1, run.stdout + run.stderr
-    assert sorted(rows) == sorted(f.stem for f in files)
+    assert sorted(by_file) == sorted(f.stem for f in files)
     assert f"{len(files)} submission(s)" in run.stdout
 
 
 def test_good_work_is_graded_right_however_it_was_saved(graded):
-    _, rows, _ = graded
+    *_, by_file, _ = graded
     for name in ["good", "oldformat", "recreated"]:
-        assert _statuses(rows[name]) == ["correct"] * 3, (name, rows[name])
-        assert rows[name]["score"] == "3" and rows[name]["total"] == "3"
-        assert rows[name]["problems"] == ""
+        assert _statuses(by_file[name]) == ["correct"] * 3, (name, by_file[name])
+        assert by_file[name]["problems"] == []
 
 
 def test_forgeries_renaming_numpy_and_endless_functions_do_not_pass(graded):
-    _, rows, _ = graded
+    _, rows, _, by_file, _ = graded
+    report = by_file["alice_01_download(3)"]
+    assert report["notebook"] == "fuzz-set"
+    assert _statuses(report) == ["wrong", "wrong", "wrong"]
     row = rows["alice_01_download(3)"]
-    assert row["notebooks"] == "fuzz-set"
-    assert _statuses(row) == ["wrong", "wrong", "wrong"]
-    assert row["score"] == "0" and row["total"] == "3"
+    assert row["points"] == "0" and row["max_points"] == "3" and row["percent"] == "0.0"
 
 
 def test_a_deleted_check_is_not_answered_and_tampering_fails(graded):
-    _, rows, _ = graded
-    row = rows["deleted_check_and_tamper"]
-    assert _statuses(row) == ["correct", "not answered", "wrong"]
-    assert row["total"] == "3"
+    *_, by_file, _ = graded
+    assert _statuses(by_file["deleted_check_and_tamper"]) == ["correct", "not answered", "wrong"]
 
 
 def test_loops_and_dead_kernels_are_reported_and_what_ran_is_kept(graded):
-    _, rows, _ = graded
-    row = rows["loop_then_dying"]
-    assert _statuses(row)[:2] == ["correct", "correct"]
-    assert "kernel died" in row["problems"]
-    assert _statuses(rows["stubborn"])[0] == "correct"
-    assert "notebook-timeout" in rows["stubborn"]["problems"]
+    *_, by_file, _ = graded
+    report = by_file["loop_then_dying"]
+    assert _statuses(report)[:2] == ["correct", "correct"]
+    assert "kernel died" in report["problems"][0]
+    # A loop that swallows every interrupt: killed --kill-after seconds after the interrupt,
+    # long before --notebook-timeout; what ran before counts, the rest is "not run".
+    stubborn = by_file["stubborn"]
+    assert _statuses(stubborn) == ["correct", "not run", "not run"]
+    assert "ignored the interrupt" in stubborn["problems"][0], stubborn
 
 
 def test_unreadable_and_unmatched_files_are_reported(graded):
-    _, rows, _ = graded
+    _, rows, _, by_file, _ = graded
     for name, why in [
         ("notjson", "not JSON"),
         ("empty", "not a notebook"),
         ("binary", "binary"),
         ("unrelated", "no instructor notebook matches"),
     ]:
-        assert why in rows[name]["problems"], rows[name]
-        assert rows[name]["total"] == "0"
+        assert why in by_file[name]["problems"][-1], by_file[name]
+        assert by_file[name]["graded"] == []
+    assert "not in the roster" in rows["unrelated"]["notes"]
+    assert "no instructor notebook matches" in rows["unrelated"]["notes"]
+
+
+def test_the_roster_makes_one_row_per_student_and_duplicates_are_never_summed(graded):
+    _, rows, _, by_file, _ = graded
+    carol = rows["carol"]
+    assert carol["points"] == "3" and carol["max_points"] == "3", carol
+    assert carol["files"] == "recreated.ipynb"
+    assert "2 submissions, counted recreated.ipynb (3/3, newest)" in carol["notes"]
+    assert "not counted: good.ipynb (3/3)" in carol["notes"]
+    assert rows["dave"]["points"] == "0" and "no submission" in rows["dave"]["notes"]
+    assert "good" not in rows and "recreated" not in rows
+    for row in rows.values():  # a row's columns always agree with its total
+        assert int(row["points"]) == sum(int(row[e]) for e in ORDER), row
+        assert row["percent"] == f"{100 * int(row['points']) / 3:.1f}"
+    assert int(rows["deleted_check_and_tamper"]["points"]) == _score(
+        by_file["deleted_check_and_tamper"]
+    )
+
+
+def test_the_grader_never_imports_from_the_folder_it_was_started_in(graded):
+    *_, root = graded
+    assert not (root / "planted-ran").exists()
 
 
 def test_a_missing_source_folder_is_reported_and_the_run_goes_on(tmp_path):
@@ -256,7 +317,7 @@ def test_a_missing_source_folder_is_reported_and_the_run_goes_on(tmp_path):
     assert "is not a folder" in run.stdout
     rows = list(csv.DictReader((tmp_path / "g.csv").open()))
     assert [r["student"] for r in rows] == ["a", "b"]
-    assert all("is not a folder" in r["problems"] for r in rows)
+    assert all("is not a folder" in r["notes"] for r in rows)
 
 
 def test_matching_never_uses_the_file_name(tmp_path):
@@ -279,3 +340,103 @@ def test_report_round_trips_and_check_calls_name_exercises():
     ]
     report = Report("a.ipynb", "a", "n", "notebook id", [], ["p"])
     assert Report.from_json(report.to_json()) == report
+
+
+# --- the gradebook, without kernels -----------------------------------------------------------
+
+
+def _report(file, student, notebook, statuses, *, modified=0.0, problems=()):
+    from tsccourse.exercises.grading import Graded
+
+    graded = [Graded(e, s, "") for e, s in statuses.items()]
+    return Report(file, student, notebook, "notebook id", graded, list(problems), modified)
+
+
+def _csv_rows(text):
+    return {row["student"]: row for row in csv.DictReader(text.splitlines())}
+
+
+def test_two_submissions_of_one_notebook_count_once_and_the_note_says_which():
+    from tsccourse.exercises.gradebook import to_csv
+
+    old = _report("s/ann/a.ipynb", "ann", "09", {"09.1": "correct", "09.2": "correct"}, modified=1)
+    new = _report("s/ann/b.ipynb", "ann", "09", {"09.1": "correct", "09.2": "wrong"}, modified=2)
+    other = _report("s/ann/c.ipynb", "ann", "10", {"10.1": "correct"}, modified=3)
+    bob = _report("s/bob/a.ipynb", "bob", "09", {"09.1": "wrong", "09.2": "not run"})
+    newest = _csv_rows(to_csv([old, new, other, bob]))
+    assert list(newest["ann"])[:5] == ["student", "09.1", "09.2", "10.1", "points"]
+    assert [newest["ann"][k] for k in ("09.1", "09.2", "10.1", "points", "max_points")] == [
+        "1",
+        "0",
+        "1",
+        "2",
+        "3",
+    ]
+    assert newest["ann"]["percent"] == "66.7" and newest["ann"]["files"] == "b.ipynb;c.ipynb"
+    assert (
+        "09: 2 submissions, counted b.ipynb (1/2, newest), not counted: a.ipynb (2/2)"
+        in (newest["ann"]["notes"])
+    )
+    assert newest["bob"]["points"] == "0" and "10: not submitted" in newest["bob"]["notes"]
+    best = _csv_rows(to_csv([old, new, other, bob], keep="best"))
+    assert (
+        best["ann"]["points"] == "3"
+        and "counted a.ipynb (2/2, most points)" in (best["ann"]["notes"])
+    )
+    for rows in (newest, best):  # never summed: a row's columns always make its total
+        for row in rows.values():
+            assert int(row["points"]) == sum(int(row[e]) for e in ("09.1", "09.2", "10.1"))
+            assert int(row["points"]) <= int(row["max_points"])
+
+
+def test_roster_lines_patterns_missing_students_and_strangers(tmp_path):
+    from tsccourse.exercises.gradebook import read_roster, students_of, to_csv
+
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    (tmp_path / "roster.csv").write_text(
+        "\ufeffstudent,file,email\nann@x.org,ann_*,\nbob@x.org,dl/b-09.ipynb,\n"
+        "cy@x.org,none.ipynb,\nann@x.org,both_*,\nbob@x.org,both_*,\n"
+    )
+    roster = read_roster(tmp_path / "roster.csv")
+    paths = [folder / n for n in ("ann_09.ipynb", "ann_10.ipynb", "b-09.ipynb", "zed.ipynb")]
+    paths.append(folder / "both_1.ipynb")
+    students, problems, rule = students_of(paths, roster=roster)
+    assert students[:4] == ["ann@x.org", "ann@x.org", "bob@x.org", "zed"]
+    assert problems[:3] == [None, None, None] and "not in the roster" in problems[3]
+    assert "ann@x.org and bob@x.org" in problems[4] and "roster" in rule
+    reports = [
+        _report(str(p), s, "09", {"09.1": "correct"}, problems=[q] if q else [])
+        for p, s, q in zip(paths, students, problems, strict=True)
+    ]
+    reports[1].notebook = "10"
+    reports[1].graded = [reports[1].graded[0].__class__("10.1", "wrong", "")]
+    rows = _csv_rows(to_csv(reports, roster))
+    assert list(rows)[:3] == ["ann@x.org", "bob@x.org", "cy@x.org"]  # roster order first
+    assert rows["cy@x.org"]["points"] == "0" and rows["cy@x.org"]["notes"] == "no submission"
+    assert "not in the roster" in rows["zed"]["notes"]
+    assert rows["ann@x.org"]["files"] == "ann_09.ipynb;ann_10.ipynb"
+
+
+@pytest.mark.parametrize(
+    "text, why",
+    [("name,file\na,b\n", "columns 'student' and 'file'"), ("student,file\na,\n", "line 2")],
+)
+def test_a_bad_roster_is_named(tmp_path, text, why):
+    from tsccourse.exercises.gradebook import read_roster
+
+    (tmp_path / "r.csv").write_text(text)
+    with pytest.raises(ValueError, match=why):
+        read_roster(tmp_path / "r.csv")
+
+
+def test_students_by_layout():
+    from tsccourse.exercises.gradebook import students_of
+
+    nbgrader = [Path("s/ann/set09/09.ipynb"), Path("s/bob/set09/09.ipynb")]
+    assert students_of(nbgrader)[0] == ["ann", "bob"]
+    assert students_of(nbgrader, "nbgrader")[0] == ["ann", "bob"]
+    assert students_of(nbgrader, "folder")[0] == ["set09", "set09"]
+    assert students_of([Path("s/x.ipynb"), Path("s/y/z.ipynb")])[0] == ["x", "y"]
+    with pytest.raises(ValueError, match="--student-by"):
+        students_of(nbgrader, "email")

@@ -4,8 +4,9 @@ A small exercise notebook (three exercises, one of them coding) is exported with
 tools/export_nbgrader.py; nbgrader's ``generate_assignment`` makes the student version, two
 students fill it in (one all right, one with a wrong and an unanswered exercise), nbgrader's
 ``autograde`` scores them, and ``python -m tsccourse.exercises.grading`` must give the same
-scores. Needs nbgrader (pinned in requirements-dev.txt, the ``nbgrader`` extra): skipped
-without it, except in CI.
+scores. A third submission patches the checker from an answer cell: nbgrader gives it every
+point (as the export's notes say), this project's grader none. Needs nbgrader (pinned in
+requirements-dev.txt, the ``nbgrader`` extra): skipped without it, except in CI.
 """
 
 from __future__ import annotations
@@ -31,6 +32,24 @@ spec = importlib.util.spec_from_file_location(
 )
 export_nbgrader = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(export_nbgrader)
+
+
+PATCHED = {
+    "10.1": "import tsccourse.exercises.core as core\n"
+    "core.run_checker = lambda exercise_id, *args, **kwargs: core.Result(exercise_id, True, 'ok')\n"
+    "tsc_delta = 0",
+    "09.2": "mult_by_hand = 0",
+    "09.6": "def ticks_to_ns(ticks, hz):\n    return 0",
+}
+"""A submission that answers nothing right and patches the checker from its first answer cell."""
+
+
+def test_the_exported_test_cell_says_what_nbgrader_does_not_protect():
+    source = export_nbgrader.autograded_source("check.tsc_delta(tsc_delta)")
+    assert "cannot replace" not in source and "rebound" in source
+    notes = export_nbgrader.__doc__
+    assert "answer cell can change anything the tests use" in notes
+    assert "tsccourse.exercises.grading" in notes
 
 
 def test_export_marks_solutions_tests_and_locked_cells(tmp_path):
@@ -87,8 +106,9 @@ def test_nbgrader_autograde_agrees_with_our_grader(tmp_path):
     answers = {
         "alice": RIGHT,  # all right: 3 points
         "bob": {"10.1": "tsc_delta = 12345", "09.2": RIGHT["09.2"]},  # 1 point
+        "mallory": PATCHED,  # nothing answered, the checker patched: nbgrader gives 3, we 0
     }
-    expected = {"alice": 3, "bob": 1}
+    expected = {"alice": 3, "bob": 1, "mallory": 3}
     for student, given in answers.items():
         nb = nbformat.from_dict(json.loads(nbformat.writes(release)))
         solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
@@ -125,5 +145,9 @@ def test_nbgrader_autograde_agrees_with_our_grader(tmp_path):
         timeout=600,
         check=True,
     )
-    ours = {row["student"]: int(row["score"]) for row in csv.DictReader(out.open())}
-    assert {s: ours[s] for s in answers} == nbgrader_scores
+    ours = {row["student"]: int(row["points"]) for row in csv.DictReader(out.open())}
+    # Honest submissions score the same; the one that patched the checker in an answer cell
+    # gets every point from nbgrader (its tests run in that kernel: what the export's comments
+    # say) and none from ours.
+    assert {s: ours[s] for s in ("alice", "bob")} == {"alice": 3, "bob": 1}
+    assert ours["mallory"] == 0

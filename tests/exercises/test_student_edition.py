@@ -12,8 +12,8 @@ import pytest
 from nbclient import NotebookClient
 
 from tsccourse.exercises import exercises
-from tsccourse.exercises.answers import answer_values, expected_answers, find_written, written_forms
 
+from ..answers import answer_values, expected_answers, find_answers, find_written, written_forms
 from ..conftest import NOTEBOOKS, ROOT, notebook_paths
 from .test_exercises import exercise_section_start
 
@@ -334,3 +334,240 @@ def test_keep_existing_leaves_a_students_work_alone(tmp_path):
     assert "tsc_delta = 42" in mine.read_text()
     make_student.write_student_edition([source], tmp_path)
     assert "tsc_delta = 42" not in mine.read_text()
+
+
+# --------------------------------------------------------------------------------------------
+# What reaches students: the bundle, the student site's own folder, the sites' wheel.
+CODE_COINCIDENCES = {
+    ("tsccourse/exercises/transport.py", "03.2"): "MAX_TEXT = 100_000 characters",
+    ("tsccourse/playground/session.py", "03.2"): "a doctest's 100_000 kHz guest",
+}
+"""Numbers in the course code that equal an answer by coincidence (with the reason)."""
+
+
+def _answers_in_files(files: dict[str, str]) -> list[str]:
+    """Every answer found in ``files`` (name -> text), except the listed coincidences."""
+    leaks = []
+    for name, text in sorted(files.items()):
+        for exercise, forms in find_answers(text).items():
+            if (name, exercise) not in CODE_COINCIDENCES:
+                leaks.append(f"{name}: answer of {exercise} as {forms}")
+    return leaks
+
+
+def test_no_module_of_the_packages_holds_a_list_of_answers():
+    import importlib.util
+
+    assert importlib.util.find_spec("tsccourse.exercises.answers") is None
+    files = {
+        path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted((ROOT / "tsccourse").rglob("*.py"))
+    }
+    assert not [n for n, t in files.items() if "expected_answers" in t]
+    assert not _answers_in_files(files)
+
+
+def test_the_code_search_finds_a_planted_answer():
+    planted = {"tsccourse/exercises/x.py": ">>> check.tsc_delta(625_000_002).passed"}
+    assert _answers_in_files(planted) == [
+        "tsccourse/exercises/x.py: answer of 10.1 as ['625_000_002']"
+    ]
+
+
+spec_dist = importlib.util.spec_from_file_location(
+    "student_dist", ROOT / "tools" / "student_dist.py"
+)
+student_dist = importlib.util.module_from_spec(spec_dist)
+spec_dist.loader.exec_module(student_dist)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    """The student bundle (make student-dist), built once: ``{name in the zip: bytes}``."""
+    import zipfile
+
+    out = student_dist.build(tmp_path_factory.mktemp("dist") / "bundle.zip")
+    with zipfile.ZipFile(out) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def test_the_bundle_holds_the_edition_the_code_and_one_command(bundle):
+    top = student_dist.FOLDER + "/"
+    names = {name.removeprefix(top) for name in bundle}
+    assert all(name.startswith(top) for name in bundle)
+    assert {f"notebooks/{p.name}" for p in notebook_paths()} <= names
+    for needed in ("Makefile", "README.md", "pyproject.toml", "requirements.txt", "tools/lab.py"):
+        assert needed in names
+    assert {"tscmath/__init__.py", "tsccourse/exercises/__init__.py"} <= names
+    assert not [n for n in names if n.startswith(("tests/", "site/")) or "answers" in n]
+    makefile = bundle[top + "Makefile"].decode()
+    assert ".DEFAULT_GOAL := lab" in makefile and "tools/lab.py" in makefile
+    assert "`make`" in bundle[top + "README.md"].decode()
+
+
+def test_the_bundle_holds_no_answer(bundle):
+    top = student_dist.FOLDER + "/"
+    leaks = []
+    for name, data in bundle.items():
+        rel = name.removeprefix(top)
+        if rel.endswith(".ipynb"):
+            for cell in nbformat.reads(data.decode(), as_version=4).cells:
+                leaks += [f"{rel} {cell.get('id')}: {f}" for f in find_answers(cell.source).items()]
+            assert b"### BEGIN SOLUTION" not in data
+        elif rel.startswith("tsccourse/"):
+            leaks += _answers_in_files({rel: data.decode()})
+    assert not leaks, leaks
+    solutions = [
+        c
+        for p in notebook_paths()
+        for c in nbformat.read(p, 4).cells
+        if "solution" in (c.metadata.get("tags") or [])
+    ]
+    edition = b"".join(v for k, v in bundle.items() if k.endswith(".ipynb")).decode()
+    kept = [c.source for c in solutions if c.cell_type == "code" and c.source in edition]
+    assert not kept, kept[:1]
+
+
+def test_the_bundle_is_reproducible(bundle, tmp_path):
+    import zipfile
+
+    again = student_dist.build(tmp_path / "again.zip")
+    with zipfile.ZipFile(again) as archive:
+        assert {i.filename: archive.read(i) for i in archive.infolist()} == bundle
+
+
+def test_the_sites_wheel_holds_no_answer(tmp_path):
+    """The wheel both sites serve to Pyodide (tools/site_pyodide.py) is built from the packages."""
+    import zipfile
+
+    spec = importlib.util.spec_from_file_location(
+        "site_pyodide", ROOT / "tools" / "site_pyodide.py"
+    )
+    site_pyodide = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(site_pyodide)
+    wheel = site_pyodide.build_wheel(tmp_path / "wheel")
+    with zipfile.ZipFile(wheel) as archive:
+        files = {
+            name: archive.read(name).decode("utf-8", "replace")
+            for name in archive.namelist()
+            if name.startswith("tsccourse/")
+        }
+        names = archive.namelist()
+    assert "tsccourse/exercises/__init__.py" in names
+    assert not [n for n in names if n.endswith("answers.py")]
+    assert not _answers_in_files(files)
+
+
+# --------------------------------------------------------------------------------------------
+# make student-site builds from its own folder and never touches the student's work.
+def _make_dry_run(*args: str) -> str:
+    import shutil
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    run = subprocess.run(
+        ["make", "-n", *args, "VENV=/nonexistent-venv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return run.stdout
+
+
+def test_student_site_never_names_the_students_folder(tmp_path):
+    student = tmp_path / "students-work"
+    own = tmp_path / "site-notebooks"
+    site = _make_dry_run("student-site", f"STUDENT={student}", f"STUDENT_SITE_NB={own}")
+    assert str(student) not in site and f"--notebooks {own}" in site
+    assert str(student) in _make_dry_run("student-lab", f"STUDENT={student}")  # the control
+    clean = _make_dry_run("clean", f"STUDENT={student}")
+    assert f"! -path '{student}'" in clean
+
+
+def test_student_site_folder_holds_exactly_the_edition_and_leaves_the_student_alone(tmp_path):
+    """A student's own notebook (the one that broke the site build) stays where it is."""
+    student = tmp_path / "student"
+    mine = student / "my-notes.ipynb"
+    make_student.write_student_edition(notebook_paths()[:2], student)
+    nbformat.write(nbformat.v4.new_notebook(cells=[_code("x = 42")]), mine)
+    before = {p.name: p.read_bytes() for p in student.iterdir() if p.is_file()}
+    own = tmp_path / "site-notebooks"
+    own.mkdir()
+    (own / "stale-chapter.ipynb").write_text("{}")
+    command = _make_dry_run("student-site", f"STUDENT={student}", f"STUDENT_SITE_NB={own}")
+    make_line = next(line for line in command.splitlines() if "make_student.py" in line)
+    subprocess.run(
+        [sys.executable, *make_line.split()[1:], *map(str, notebook_paths()[:3])],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    assert sorted(p.name for p in own.glob("*.ipynb")) == [p.name for p in notebook_paths()[:3]]
+    assert {p.name: p.read_bytes() for p in student.iterdir() if p.is_file()} == before
+
+
+def test_a_stale_page_is_removed_before_the_site_is_built(tmp_path):
+    spec = importlib.util.spec_from_file_location("build_site", ROOT / "tools" / "build_site.py")
+    build_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_site)
+    src, out = tmp_path / "src", tmp_path / "out"
+    for doc in ("index.md", "01-a.ipynb", "glossary.md"):
+        (src / doc).parent.mkdir(parents=True, exist_ok=True)
+        (src / doc).write_text("x")
+    for page in ("index", "01-a", "glossary", "genindex", "search", "99-gone", "my-notes"):
+        (out / f"{page}.html").parent.mkdir(parents=True, exist_ok=True)
+        (out / f"{page}.html").write_text("<html></html>")
+    (out / "_sources").mkdir()
+    (out / "_sources" / "99-gone.ipynb").write_text("x")
+    (out / "_static").mkdir()
+    (out / "_static" / "x.html").write_text("x")
+    removed = build_site.remove_stale_pages(src, out)
+    assert sorted(p.name for p in removed) == ["99-gone.html", "my-notes.html"]
+    assert sorted(p.name for p in out.glob("*.html")) == [
+        "01-a.html",
+        "genindex.html",
+        "glossary.html",
+        "index.html",
+        "search.html",
+    ]
+    assert not (out / "_sources" / "99-gone.ipynb").exists()
+    assert (out / "_static" / "x.html").exists()
+
+
+def test_a_cell_with_null_metadata_is_named_and_repaired(tmp_path):
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "a1",
+                "metadata": None,
+                "source": "x = 1",
+                "outputs": [],
+                "execution_count": None,
+            },
+            {
+                "cell_type": "code",
+                "id": "a2",
+                "metadata": {"tags": ["solution"]},
+                "source": "y = 2",
+                "outputs": [],
+                "execution_count": None,
+            },
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    source = tmp_path / "null.ipynb"
+    source.write_text(json.dumps(nb))
+    tool = [sys.executable, str(ROOT / "tools" / "make_student.py"), "--out", str(tmp_path / "o")]
+    run = subprocess.run([*tool, str(source)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "cell 0 (id 'a1'): metadata was null" in run.stderr
+    nbformat.validate(nbformat.read(tmp_path / "o" / "null.ipynb", as_version=4))
+    nb["cells"][1]["cell_type"] = "bogus"
+    source.write_text(json.dumps(nb))
+    run = subprocess.run([*tool, str(source)], capture_output=True, text=True)
+    assert run.returncode == 2 and "cell 1 (id 'a2')" in run.stderr
+    assert "Traceback" not in run.stderr

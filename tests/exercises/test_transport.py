@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from tsccourse.exercises.answers import expected_answer
 from tsccourse.exercises.sandbox import check_data
 from tsccourse.exercises.transport import (
     Opaque,
@@ -20,6 +19,8 @@ from tsccourse.exercises.transport import (
     safe_sympy,
     to_data,
 )
+
+from ..answers import expected_answer
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,9 @@ def test_student_targets_use_the_student_edition(tmp_path):
     assert "make_student.py --out build/student --keep-existing" in lab
     assert "lab.py --ServerApp.root_dir=build/student" in lab
     site = _dry_run("student-site", tmp_path)
-    assert "build_site.py --notebooks build/student --out build/student-site" in site
+    assert "make_student.py --out build/student-site-notebooks --replace" in site
+    assert "build_site.py --notebooks build/student-site-notebooks --out build/student-site" in site
+    assert "build/student " not in site and "build/student/" not in site  # the student's work
 
 
 @pytest.mark.parametrize("runtime, dev", LOCKS)

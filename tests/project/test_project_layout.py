@@ -112,7 +112,7 @@ def test_import_tscmath_is_light():
 
 def _make_targets() -> dict[str, str]:
     """``{target: its ## description}`` for every target line of the Makefile ('' if none)."""
-    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    text = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")  # joined lines
     phony = re.search(r"^\.PHONY:(.*)$", text, flags=re.MULTILINE).group(1).split()
     found = {}
     for name in phony:

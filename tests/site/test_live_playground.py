@@ -58,10 +58,30 @@ def _parts_text(page, key: str) -> str:
     return page.locator(f".tsc-live .{key}").inner_text()
 
 
+def _settled(page, root: str = ".tsc-live") -> None:
+    """Wait until the page has no call of ``root``'s app in the worker (Python is off-page)."""
+    page.wait_for_function(
+        "sel => document.querySelector(sel).dataset.busy === '0'", arg=root, timeout=30_000
+    )
+
+
 def _set(page, name: str, value: str) -> None:
     field = page.locator(f'.tsc-live [data-setting="{name}"]')
     field.fill(value)
     field.dispatch_event("change")
+    _settled(page)
+
+
+def _click(page, action: str) -> None:
+    page.locator(f'.tsc-live [data-action="{action}"]').click()
+    _settled(page)
+
+
+def _slide(page, frame: int) -> None:
+    slider = page.locator('.tsc-live [data-action="frame"]')
+    slider.fill(str(frame))
+    slider.dispatch_event("input")
+    _settled(page)
 
 
 def _svg_texts(html: str) -> list[str]:
@@ -86,19 +106,17 @@ def test_loads_python_from_the_site_and_enables_the_controls(live):
 
 def test_migrate_moves_the_guest_and_marks_the_plot(live):
     page = live.page
-    page.locator('.tsc-live [data-action="reset"]').click()
-    slider = page.locator('.tsc-live [data-action="frame"]')
-    slider.fill("100")
-    slider.dispatch_event("input")
+    _click(page, "reset")
+    _slide(page, 100)
     assert "on host A" in _parts_text(page, "tsc-clocks")
     assert "→B" not in page.locator(".tsc-live .tsc-error-plot").inner_html()
     page.locator('.tsc-live [data-action="migrate"]').click()
     page.wait_for_function(
         "() => document.querySelector('.tsc-live .tsc-error-plot').innerHTML.includes('→B')"
     )
+    _settled(page)
     assert "paused (blackout)" in _parts_text(page, "tsc-clocks")
-    slider.fill("200")
-    slider.dispatch_event("input")
+    _slide(page, 200)
     assert "on host B" in _parts_text(page, "tsc-clocks")
     assert "A → B" in _parts_text(page, "tsc-readout")
     page.locator(".tsc-live").screenshot(path=live.shots / "live-migrated.png")
@@ -146,9 +164,9 @@ def test_play_advances_time_and_reset_restores_a_fresh_sessions_picture(live):
         "t => document.querySelector('.tsc-live .tsc-time').textContent !== t", arg=before
     )
     page.wait_for_timeout(400)
-    page.locator('.tsc-live [data-action="play"]').click()  # pause
+    _click(page, "play")  # pause
     assert time_out.inner_text() != before
-    page.locator('.tsc-live [data-action="reset"]').click()
+    _click(page, "reset")
     assert time_out.inner_text() == "t = 0.0 s"
     fresh = frame_parts(Session(Settings(), frame=0))
     shown = page.evaluate(
@@ -206,6 +224,7 @@ def _calc(page, values: dict[str, str]) -> str:
         else:
             field.fill(value)
             field.dispatch_event("change")
+        _settled(page, ".tsc-calc")
     return root.locator(".tsc-calc-result").inner_text()
 
 

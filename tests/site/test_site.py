@@ -35,7 +35,7 @@ import pytest
 
 from tsccourse.exercises.core import SOLUTION_TAG
 
-from ..browser_support import launch, loopback_only
+from ..browser_support import is_loopback, launch, loopback_only
 from ..conftest import ROOT, notebook_paths
 
 BUILD = ROOT / "build"
@@ -154,6 +154,13 @@ FIXTURE_CELLS = [
         "markdown",
         "**Check your understanding.** Why $2^{32}$?\n\n<details><summary>Answer</summary>\n\n"
         "Because $F = 32$, fixture-answer-text.\n</details>",
+        [],
+    ),
+    (
+        "markdown",
+        'A table read as cards on a phone:\n\n<div class="cards">\n\n'
+        "| system | rate | blackout |\n|---|---|---|\n"
+        "| fixture-system-one | kept | counted |\n| fixture-system-two | lost | lost |\n\n</div>",
         [],
     ),
 ]
@@ -369,6 +376,12 @@ def test_fixture_page_math_plot_widget_solutions_and_animation(fixture_site, vis
         assert not hidden.is_visible()
         page.locator("main details summary", has_text="Answer").first.click()
         hidden.wait_for(state="visible", timeout=5_000)
+        # The header's download is the notebook the page was built from.
+        notebook = fixture_site / "_sources" / "00-fixture.ipynb"
+        assert (
+            notebook.read_bytes()
+            == (BUILD / "site-fixture-notebooks" / "00-fixture.ipynb").read_bytes()
+        )
         summary = page.locator(".cell.tag_solution summary").first
         assert "Show the solution" in summary.inner_text()
         summary.click()
@@ -443,41 +456,286 @@ def test_a_warning_fails_the_build(tmp_path, npm_or_assets, capfd):
     assert "99-missing" in capfd.readouterr().err
 
 
-# --- Reading at 1280 px ------------------------------------------------------------------------
-# Every chapter measured in a 1280 x 900 window: an output block scrolls when its scrollWidth
-# exceeds its clientWidth; a display equation is clipped when it is wider than the article
-# column; an image lacks a description when its alt is empty or a file name.
+# --- Reading on any screen: 1280, 900 and 390 px -------------------------------------------------
+# Every page measured in one window per width (a phone at 390 px: mobile emulation, touch).
+# A code block is cut when it scrolls sideways (scrollWidth > clientWidth); an output block
+# scrolls the same way; a display equation is clipped when it is wider than the article column
+# and does not scroll in its own box; an image lacks a description when its alt is empty or a
+# file name. A page is wider than the window when the document scrolls sideways.
+
+WIDTHS = (1280, 900, 390)
+MEASURED = (1280, 390)
+"""Widths every page is measured at (900 px lies between: the sidebar test opens it there)."""
 
 _MEASURE = """async () => {
     if (window.MathJax && window.MathJax.startup) await window.MathJax.startup.promise;
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
     const column = document.querySelector('article.bd-article');
     const right = column.getBoundingClientRect().right;
+    const line = p => p.innerText.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '')
+                       .slice(0, 60);
+    const cut = Array.from(document.querySelectorAll('div.highlight pre'))
+        .filter(p => p.scrollWidth > p.clientWidth + 1);
     const scrolling = Array.from(document.querySelectorAll('div.cell_output pre'))
         .filter(p => p.scrollWidth > p.clientWidth + 1)
         .map(p => p.innerText.slice(0, 60));
     const clipped = Array.from(document.querySelectorAll('mjx-container[display="true"]'))
         .filter(m => m.getBoundingClientRect().right > right + 1
-                     || m.scrollWidth > m.clientWidth + 1)
+                     || (m.scrollWidth > m.clientWidth + 1
+                         && !['auto', 'scroll'].includes(getComputedStyle(m).overflowX)))
         .map(m => (m.querySelector('mjx-assistive-mml') || m).textContent.slice(0, 60));
     const undescribed = Array.from(column.querySelectorAll('img'))
         .filter(i => !i.closest('.animation'))
         .map(i => i.getAttribute('alt') || '')
         .filter(a => a.split(/\\s+/).length < 6 || /\\.(png|svg|jpe?g)$/.test(a));
-    return {scrolling, clipped, undescribed};
+    return {
+        blocks: document.querySelectorAll('div.highlight pre').length,
+        cut: cut.map(line),
+        // A block that scrolls shows it: it fades out at the edge its content continues past.
+        unmarked: cut.filter(p => !p.classList.contains('tsc-more-right')).map(line),
+        scrolling, clipped, undescribed,
+        page_width: document.documentElement.scrollWidth,
+    };
+}"""
+
+
+def _pages(site: Path) -> list[str]:
+    return sorted(p.name for p in site.glob("*.html") if p.stem not in {"genindex", "search"})
+
+
+@contextmanager
+def window(browser, width: int, *, python: bool = True) -> Iterator:
+    """A page in a window ``width`` px wide (a phone below 500 px), outside requests blocked.
+
+    ``python=False`` also blocks Pyodide, so chapter 07's live app does not load Python (the
+    page keeps its layout; measuring it then costs no CPU for a Python that is not used).
+    """
+    phone = width < 500
+    context = browser.new_context(
+        viewport={"width": width, "height": 844 if phone else 900},
+        is_mobile=phone,
+        has_touch=phone,
+    )
+
+    def route(route):
+        url = route.request.url
+        if is_loopback(url) and (python or "pyodide" not in url):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", route)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def reading(collection_site, browser) -> dict[int, dict[str, dict]]:
+    """``{width: {page: measurements}}`` of every page of the collection at 1280 and 390 px."""
+    found: dict[int, dict[str, dict]] = {}
+    with serve(collection_site) as base:
+        for width in MEASURED:
+            with window(browser, width, python=False) as page:
+                found[width] = {}
+                for name in _pages(collection_site):
+                    page.goto(base + name, wait_until="load")
+                    found[width][name] = page.evaluate(_MEASURE)
+    return found
+
+
+@pytest.mark.browser
+def test_no_code_block_is_cut_at_1280_px(reading, artifacts_dir):
+    """Notebook code is 100 columns wide (ruff): it fits the column without scrolling."""
+    (artifacts_dir / "site-reading.json").write_text(json.dumps(reading, indent=1))
+    assert sum(m["blocks"] for m in reading[1280].values()) > 100
+    cut = {name: m["cut"] for name, m in reading[1280].items() if m["cut"]}
+    assert not cut, f"code blocks cut at 1280 px: {cut}"
+
+
+@pytest.mark.browser
+def test_no_page_is_wider_than_a_390_px_phone(reading):
+    wide = {n: m["page_width"] for n, m in reading[390].items() if m["page_width"] > 390}
+    assert not wide, f"pages wider than the phone: {wide}"
+    # Code wraps on a phone; a box that still scrolls shows where its content continues.
+    unmarked = {n: m["unmarked"] for n, m in reading[390].items() if m["unmarked"]}
+    assert not unmarked, f"code scrolling without a visible cue at 390 px: {unmarked}"
+
+
+@pytest.mark.browser
+def test_display_math_and_output_stay_in_their_box_and_figures_are_described(reading):
+    problems = {}
+    for width in MEASURED:
+        for name, found in reading[width].items():
+            bad = {k: found[k] for k in ("scrolling", "clipped", "undescribed") if found[k]}
+            if bad:
+                problems[f"{name} at {width} px"] = bad
+    assert not problems, problems
+
+
+_SIDEBAR_STATE = """() => {
+    const shown = e => !!e && e.getBoundingClientRect().width > 0
+        && getComputedStyle(e).visibility !== 'hidden'
+        && e.getBoundingClientRect().right > 0
+        && e.getBoundingClientRect().left < window.innerWidth;
+    const nav = document.querySelector('#pst-primary-sidebar-modal[open]')
+        || document.querySelector('#pst-primary-sidebar');
+    const toc = document.querySelector('#pst-secondary-sidebar-modal[open]')
+        || document.querySelector('#pst-secondary-sidebar');
+    const link = e => e && e.querySelector('a.reference.internal, a.nav-link');
+    return {nav: shown(nav) && shown(link(nav)), toc: shown(toc) && shown(link(toc))};
 }"""
 
 
 @pytest.mark.browser
-def test_every_chapter_fits_1280_px_and_describes_its_figures(collection_site, visit):
-    problems = {}
-    with serve(collection_site) as base:
-        for path in notebook_paths():
-            visit.page.goto(f"{base}{path.stem}.html", wait_until="load")
-            found = visit.page.evaluate(_MEASURE)
-            bad = {k: v for k, v in found.items() if v}
-            if bad:
-                problems[path.stem] = bad
-    assert not problems, problems
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_sidebar_and_the_contents_open_at_every_width(collection_site, browser, width):
+    """The visible toggles (article header) open the chapter list and the page's contents."""
+    with serve(collection_site) as base, window(browser, width) as page:
+        page.goto(base + "03-offsetting.html", wait_until="load")
+        nav_toggle = page.locator(".bd-header-article button.primary-toggle")
+        toc_toggle = page.locator(".bd-header-article button.secondary-toggle")
+        assert nav_toggle.is_visible() and toc_toggle.is_visible()
+        state = page.evaluate(_SIDEBAR_STATE)
+        if width >= 992:
+            # A column beside the article: the toggle hides it, and shows it again.
+            assert state["nav"], "the chapter list is not shown at first"
+            nav_toggle.click()
+            page.wait_for_timeout(400)
+            assert not page.evaluate(_SIDEBAR_STATE)["nav"], "the toggle does not hide it"
+            nav_toggle.click()
+        else:
+            assert not state["nav"]
+            nav_toggle.click()
+        page.wait_for_timeout(400)
+        assert page.evaluate(_SIDEBAR_STATE)["nav"], f"the chapter list did not open at {width}"
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(400)
+        assert not page.evaluate(_SIDEBAR_STATE)["toc"]
+        toc_toggle.click()
+        page.wait_for_timeout(400)
+        assert page.evaluate(_SIDEBAR_STATE)["toc"], f"the contents did not open at {width}"
+        # A contents entry takes the reader to its section.
+        page.locator("#pst-secondary-sidebar-modal a.nav-link").nth(1).click()
+        page.wait_for_timeout(300)
+        assert "#" in page.url
+
+
+@pytest.mark.browser
+def test_a_cards_table_reads_as_one_card_per_row_on_a_phone(fixture_site, browser):
+    with serve(fixture_site) as base, window(browser, 390) as page:
+        page.goto(base + "00-fixture.html", wait_until="load")
+        rows = page.locator(".cards table tbody tr")
+        assert rows.count() == 2
+        first = rows.first.locator("td")
+        boxes = first.evaluate_all("tds => tds.map(td => td.getBoundingClientRect().toJSON())")
+        # Stacked, each as wide as the card: one cell under the other.
+        assert [round(b["left"]) for b in boxes] == [round(boxes[0]["left"])] * 3
+        assert boxes[1]["top"] >= boxes[0]["bottom"] - 1
+        label = first.nth(1).evaluate("td => getComputedStyle(td, '::before').content")
+        assert label == '"rate"'
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    with serve(fixture_site) as base, window(browser, 1280) as page:
+        page.goto(base + "00-fixture.html", wait_until="load")
+        header = page.locator(".cards table thead")
+        assert header.is_visible(), "a plain table on a wide screen"
+
+
+# --- Figures: sharp on HiDPI, open full size --------------------------------------------------
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
+def test_every_figure_is_drawn_at_twice_its_size_or_as_svg(collection_site):
+    from bs4 import BeautifulSoup
+
+    figures = 0
+    for name in _pages(collection_site):
+        soup = BeautifulSoup((collection_site / name).read_text(encoding="utf-8"), "html.parser")
+        for img in soup.select("article img"):
+            if img.find_parent(class_="animation"):
+                continue
+            figures += 1
+            src = img["src"]
+            if src.endswith(".svg"):
+                continue
+            assert src.endswith(".png"), (name, src)
+            pixels, _ = _png_size(collection_site / src)
+            assert img.get("width"), f"{name}: {src} has no display width (a 1x figure)"
+            assert pixels >= 2 * int(img["width"]) - 1, (name, src, pixels, img["width"])
+    assert figures >= 10
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", (1280, 390))
+def test_a_figure_opens_full_size_on_click(collection_site, browser, width):
+    with serve(collection_site) as base, window(browser, width) as page:
+        page.goto(base + "05-error-analysis.html", wait_until="load")
+        figure = page.locator("div.cell_output a.tsc-figure-link img").first
+        figure.scroll_into_view_if_needed()
+        shown = figure.evaluate("i => i.getBoundingClientRect().width")
+        full = int(figure.get_attribute("width"))
+        figure.click()
+        viewer = page.locator("dialog.tsc-figure-viewer[open] img")
+        viewer.wait_for(state="visible", timeout=5_000)
+        assert viewer.evaluate("i => i.getBoundingClientRect().width") == pytest.approx(full, 1)
+        assert full >= shown
+        page.keyboard.press("Escape")
+        page.locator("dialog.tsc-figure-viewer[open]").wait_for(state="detached", timeout=5_000)
+
+
+# --- Where the collection lives ----------------------------------------------------------------
+
+
+def _conf_value(name: str):
+    text = (ROOT / "site" / "conf.py").read_text(encoding="utf-8")
+    return re.search(rf'^{name} = "([^"]+)"', text, re.MULTILINE).group(1)
+
+
+def test_the_repository_is_named_in_the_header_and_where_the_pages_say_clone_it(collection_site):
+    from bs4 import BeautifulSoup
+
+    url = _conf_value("REPOSITORY_URL")
+    assert url.startswith("https://")
+    clones = 0
+    for name in _pages(collection_site):
+        soup = BeautifulSoup((collection_site / name).read_text(encoding="utf-8"), "html.parser")
+        header = soup.select_one(".bd-header-article a.btn-source-repository-button")
+        assert header is not None and header["href"] == url, f"{name}: no repository button"
+        article = soup.select_one("article")
+        for text in article.find_all(string=re.compile("clone the repository", re.I)):
+            clones += 1
+            link = text.find_next("a")
+            assert link is not None and link.get("href") == url, f"{name}: {text[:60]!r}"
+            assert url.split("://")[1] in link.get_text(), name
+    assert clones >= 1, "no page says where to clone the repository"
+
+
+@pytest.mark.browser
+def test_the_download_button_gives_the_chapters_notebook(collection_site, browser, tmp_path):
+    """The header's ".ipynb" is the notebook the page was built from, saved as a file."""
+    for path in notebook_paths():
+        html = (collection_site / f"{path.stem}.html").read_text(encoding="utf-8")
+        href = re.search(r'href="([^"]+)"[^>]*\n?\s*class="[^"]*btn-download-source-button', html)
+        assert href and href.group(1) == f"_sources/{path.name}", path.name
+        assert (collection_site / href.group(1)).read_bytes() == path.read_bytes(), path.name
+    with serve(collection_site) as base, window(browser, 1280) as page:
+        page.goto(base + "04-scaling.html", wait_until="load")
+        page.locator(".bd-header-article .dropdown-download-buttons button.dropdown-toggle").click()
+        link = page.locator("a.btn-download-source-button")
+        assert link.get_attribute("download") == "04-scaling.ipynb"
+        with page.expect_download() as download:
+            link.click()
+        saved = tmp_path / "04.ipynb"
+        download.value.save_as(saved)
+        nb = nbformat.read(saved, as_version=4)
+        assert nb.cells[0].source.startswith("# 04"), nb.cells[0].source[:40]
+        assert saved.read_bytes() == (ROOT / "notebooks" / "04-scaling.ipynb").read_bytes()
 
 
 def test_every_chapter_page_ends_with_its_linked_sources(collection_site):

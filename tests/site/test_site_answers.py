@@ -17,8 +17,8 @@ import shutil
 import pytest
 
 from tsccourse.exercises import exercises
-from tsccourse.exercises.answers import answer_values, find_written, written_forms
 
+from ..answers import answer_values, find_written, written_forms
 from ..conftest import ROOT
 
 BUILD = ROOT / "build"
@@ -34,6 +34,12 @@ COINCIDENCES = {
     ("08a-paravirtual-clocks.html", "09.2"): (
         "pvclock's multiplier for a 2.5 GHz TSC (shift -1) is 0.8 in 32-bit fixed point, "
         "0xcccccccc, as is 09.2's 8.32 multiplier for 2.0 GHz on 2.5 GHz"
+    ),
+    ("08b-the-guest-os.html", "09.1"): (
+        "a guest's TSC scaled 8.32 on a 2.5 GHz host ticks at 2,999,999,999 Hz, one short of 3 GHz"
+    ),
+    ("08b-the-guest-os.html", "09.2"): (
+        "kvmclock on host B (2.5 GHz) prints pvclock's 0.8 multiplier, 0xcccccccc, as in 08a"
     ),
 }
 """Numbers that equal an answer by coincidence, on a page that is not about that exercise.
@@ -107,3 +113,45 @@ def test_the_answers_are_there_inside_the_folds_and_the_checks_are_shown(site_pa
     # No "Correct" box: a check cell after a solution shows nothing (the page may still show a
     # checker's verdict on the chapter's own naive code, which gives nothing away).
     assert "\u2714" not in visible_text(page)
+
+
+def before_any_fold_is_opened(page: str) -> str:
+    """The page's text as a reader sees it before opening anything: every fold taken out.
+
+    myst-nb folds a cell tagged ``hide-cell``/``hide-output`` in a ``<details>``, as Markdown
+    answers are folded.
+
+    Examples
+    --------
+    >>> before_any_fold_is_opened('<p>a </p><details><summary>S</summary>42</details><p>b</p>')
+    'a b'
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    for node in soup.select("details, script, style, head"):
+        node.decompose()
+    return re.sub(r"\s+", " ", html.unescape(soup.get_text(""))).strip()
+
+
+FOLDED = {
+    # page: texts that answer an exercise of the page, shown only when the reader asks.
+    "07-playground.html": [
+        "error at 60 s: +39,999,",  # chapter 07's table of cases: 07.1 (40 ms) ...
+        "error at 60 s: -8,04",  # ... and 07.2 (offset only, -8,043 ms)
+        "lost about 8.08 s",  # the prose that reads the table
+    ],
+    "09-exercises-counting-and-scaling.html": [
+        "guest loses < 0.698 ticks/s",  # 09.9's bound, printed for AMD 8.32
+        "\\approx 0.70",  # and stated in the prose after the solution
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOLDED))
+def test_the_answers_of_07_and_09_9_are_folded_until_asked(site_pages, name):
+    page = site_pages[name]
+    shown = before_any_fold_is_opened(page)
+    for text in FOLDED[name]:
+        assert text in html.unescape(page), f"{name}: {text!r} is not on the page at all"
+        assert text not in shown, f"{name}: {text!r} is shown before the reader asks"

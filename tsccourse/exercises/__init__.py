@@ -29,8 +29,9 @@ The modules:
 ``chapters_01_08``              the checkers of the chapters' "Exercises" sections
 ``set09_counting_and_scaling``  the checkers of notebook 09 (topics of chapters 01-05)
 ``set10_migration``             the checkers of notebook 10 (topics of chapters 06-08)
-``answers``                     every expected answer and its spellings, for leak tests
 ``grading``                     grading submitted notebooks (``python -m ...grading``)
+``kernel_sandbox``              a sandbox per submission (bubblewrap) for the grader's kernels
+``gradebook``                   grades an LMS takes: one row per student, points, percent
 ``transport``                   answers as plain data, from the student's kernel to the grader
 ``sandbox``                     a check run in a child process that can be killed (the grader)
 ==============================  =======================================================
@@ -38,12 +39,12 @@ The modules:
 Examples
 --------
 >>> from tsccourse.exercises import check
->>> check("09.2", "0xCCCC_CCCC").passed
-True
+>>> check("09.2", "0x1234").status
+'wrong'
 >>> check.multiplier_by_hand(...).status
 'not answered'
->>> print(check.multiplier_by_hand(0xCCCCCCCD).message)  # doctest: +ELLIPSIS
-You rounded up; the hardware recipe (bhyve, KVM, tsc-simulator) truncates...
+>>> print(check.ns_from_ticks(2_000_000_000).message)  # doctest: +ELLIPSIS
+You divided before multiplying (ticks // hz * 10**9)...
 >>> check.givens("09.2").host_hz
 2500000000
 >>> check.hint("09.2").level, check.hint("09.2").level
@@ -53,7 +54,10 @@ You rounded up; the hardware recipe (bhyve, KVM, tsc-simulator) truncates...
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from tscmath import InvalidInput
 
 from . import chapters_01_08, set09_counting_and_scaling, set10_migration  # noqa: F401  (they register)
 from .core import REGISTRY, Exercise, Givens, Hint, Result, next_hint, reset_hints
@@ -62,7 +66,23 @@ __all__ = ["check", "Result", "Hint", "Givens", "exercises", "grade"]
 
 
 def exercises(notebook: str | None = None) -> list[Exercise]:
-    """Every registered exercise (optionally of one notebook file), in id order."""
+    """Every registered exercise (optionally of one notebook file), in id order.
+
+    Raises
+    ------
+    tscmath.InvalidInput
+        When ``notebook`` is neither None nor a notebook file name (a ``str``).
+
+    Examples
+    --------
+    >>> [e.id for e in exercises("03-offsetting.ipynb")]
+    ['03.1', '03.2']
+    """
+    if notebook is not None and not isinstance(notebook, str):
+        raise InvalidInput(
+            "notebook must be None or a notebook file name (str) such as "
+            f"'09-exercises-counting-and-scaling.ipynb'; got {_brief(notebook)}"
+        )
     unique = {id(e): e for e in REGISTRY.values()}.values()
     chosen = [e for e in unique if notebook is None or e.notebook == notebook]
     return sorted(chosen, key=lambda e: [int(p) if p.isdigit() else p for p in e.id.split(".")])
@@ -151,10 +171,28 @@ check = _Check()
 def grade(answers: dict[str, Any]) -> dict[str, Result]:
     """Check several answers at once, ``{exercise id or name: answer}`` -> results.
 
+    Raises
+    ------
+    tscmath.InvalidInput
+        When ``answers`` is not a mapping.
+
     Examples
     --------
-    >>> results = grade({"09.1": 2_999_999_999, "09.2": ...})
+    >>> results = grade({"09.1": 2_000_000_000, "09.2": ...})
     >>> [r.status for r in results.values()]
-    ['correct', 'not answered']
+    ['wrong', 'not answered']
     """
+    if not isinstance(answers, Mapping):
+        raise InvalidInput(
+            f"answers must be a dict {{exercise id or name: answer}}; got {_brief(answers)}"
+        )
     return {key: check(key, answer) for key, answer in answers.items()}
+
+
+def _brief(value: Any) -> str:
+    """``value`` for an error message: its type and a repr cut at 60 characters."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a repr that fails must not hide the real error
+        text = "?"
+    return f"{text[:57] + '...' if len(text) > 60 else text} (of type {type(value).__name__})"

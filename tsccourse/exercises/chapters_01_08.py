@@ -8,10 +8,10 @@ typical wrong answer from the mistaken formula its message names.
 Examples
 --------
 >>> from tsccourse.exercises import check
->>> check.rdtsc_halves(0x2_8000_0000).passed
-True
->>> print(check.rdtsc_halves(0x8000_0000_0000_0002).message)  # doctest: +ELLIPSIS
-You swapped the halves: EDX holds the high 32 bits, EAX the low 32...
+>>> check.rdtsc_halves("EDX:EAX").status
+'wrong'
+>>> print(check.rdtsc_halves(0x8000_0002).message)
+You added the halves; EDX's bits are worth 2**32 each.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ numeric_exercise(
     ],
     hints=(
         "RDTSC puts the low 32 bits of the counter in EAX and the high 32 bits in EDX.",
-        "Shift the high half into place, then combine: (EDX << 32) | EAX.",
+        "Move the high half up by 32 bits (each of its bits is worth 2**32), then combine it "
+        "with the low half.",
     ),
 )
 
@@ -130,7 +131,8 @@ numeric_exercise(
     ],
     hints=(
         "ECX is the crystal clock in Hz; EBX/EAX is the ratio of the TSC to the crystal.",
-        "tsc_hz = ECX * EBX // EAX (multiply first).",
+        "Multiply the crystal's frequency by the ratio EBX/EAX, multiplying before the integer "
+        "division.",
     ),
 )
 
@@ -163,7 +165,8 @@ numeric_exercise(
     ],
     hints=(
         "The PIT ticks at a known rate; count how many TSC ticks pass per PIT tick.",
-        "tsc_hz = pit_hz * tsc_ticks // pit_ticks: multiply before the //.",
+        "Scale the PIT's known rate by the TSC ticks counted per PIT tick, multiplying before "
+        "the //.",
     ),
 )
 
@@ -196,7 +199,8 @@ numeric_exercise(
     ],
     hints=(
         "After the restore the guest must read its saved value while the host reads h_now.",
-        "offset = (g_saved - h_now) mod 2**64.",
+        "Write what the guest must read right after the restore as the host's TSC plus the "
+        "offset, solve for the offset, and store it as a u64.",
     ),
 )
 

@@ -18,8 +18,8 @@ is wrong and where to look, never the expected value (a test searches them for i
 Examples
 --------
 >>> from tsccourse.exercises.core import read_int
->>> read_int("0xCCCC_CCCC", "the multiplier", allow_hex=True)
-3435973836
+>>> read_int("0xABCD_1234", "the multiplier", allow_hex=True)
+2882343476
 >>> import numpy as np
 >>> read_int(np.int64(2**62), "the offset") == 2**62
 True
@@ -393,7 +393,9 @@ def describe(value: Any) -> str:
 
 # ----------------------------------------------------------------------------------------------
 # Normalising answers: every numeric form to an exact int or Fraction.
-_NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?|[+-]?\d+/\d+")
+_NUMBER_TEXT = re.compile(
+    r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?|[+-]?\d+/\d+", flags=re.ASCII
+)
 _MAX_TEXT = 80
 
 
@@ -450,8 +452,8 @@ def _exact(answer: Any, what: str) -> _Exact:
         raise Refused(f"{what.capitalize()} is a real number, not the complex {answer!r}.")
     if kind == "other":
         raise Refused(f"Expected {what} as a number; got {describe(answer)}.")
-    if isinstance(answer, int):  # int and its subclasses: take the plain int value
-        return _Exact(int(answer))
+    if isinstance(answer, int):  # int and its subclasses: the plain value, whatever __int__ says
+        return _Exact(int.__int__(answer))
     if isinstance(answer, float):
         if not math.isfinite(answer):
             raise Refused(f"{what.capitalize()} must be a finite number; got {answer!r}.")
@@ -490,6 +492,8 @@ def _parse_number_text(text: str, what: str) -> Answer:
         )
     if not _NUMBER_TEXT.fullmatch(cleaned):
         raise Refused(f"Could not read {describe(text)} as a number for {what}.")
+    if re.fullmatch(r"[+-]?\d+/[0]+", cleaned):
+        raise Refused(f"{describe(text)} divides by zero; give {what} as a number.")
     value = Fraction(cleaned)
     return value.numerator if value.denominator == 1 else value
 
@@ -574,7 +578,7 @@ def read_int(answer: Any, what: str, *, allow_hex: bool = False) -> int:
                     "int or a hex string like '0x1F'."
                 )
             return int(text, 16)
-        if not re.fullmatch(r"[+-]?\d+", text):
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
             try:
                 exact_number(answer, what)
             except Refused:

@@ -20,6 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import (
+    U32_MAX,
     InvalidInput,
     check_count,
     check_fraction,
@@ -69,9 +70,9 @@ def tsc_hz_from_cpuid_15h(eax: int, ebx: int, ecx: int) -> int:
     >>> tsc_hz_from_cpuid_15h(eax=2, ebx=250, ecx=24_000_000)   # 24 MHz crystal, ratio 125
     3000000000
     """
-    eax = check_int("eax (ratio denominator)", eax, 1, 2**32 - 1)
-    ebx = check_int("ebx (ratio numerator)", ebx, 1, 2**32 - 1)
-    ecx = check_int("ecx (crystal Hz)", ecx, 1, 2**32 - 1)
+    eax = check_int("eax (ratio denominator)", eax, 1, U32_MAX)
+    ebx = check_int("ebx (ratio numerator)", ebx, 1, U32_MAX)
+    ecx = check_int("ecx (crystal Hz)", ecx, 1, U32_MAX)
     return ecx * ebx // eax
 
 

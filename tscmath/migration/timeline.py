@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import (
+    U64_MAX,
     InvalidInput,
     TscMathError,
     check_bool,
@@ -128,7 +129,7 @@ def sample_times(t_start_ns: int, t_end_ns: int, n_samples: int) -> np.ndarray:
     q, r = divmod(t1 - t0, n - 1)
     k = np.arange(n, dtype=np.int64)
     # q <= span < 2**64 fits int64 only if span does; t1 - t0 < 2**64 but may exceed 2**63.
-    t = np.uint64(t0 & ((1 << 64) - 1)) + k.astype(np.uint64) * np.uint64(q)
+    t = np.uint64(t0 & U64_MAX) + k.astype(np.uint64) * np.uint64(q)
     t += (k * np.int64(r) // np.int64(n - 1)).astype(np.uint64)
     return t.view(np.int64)
 

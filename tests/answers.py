@@ -1,4 +1,8 @@
-"""Every exercise's expected answer, and the ways it can be written down: for leak tests.
+"""Every exercise's expected answer, and the ways it can be written down: for leak tests only.
+
+Instructor-only: this module lives in ``tests/``, outside the packages, so that no artefact that
+reaches students (the student edition and bundle, the sites' wheel, the installed package)
+carries a list of answers.
 
 Each checker knows its expected answer and the values that would give it away
 (:attr:`~tsccourse.exercises.core.Exercise.answer_values`); this module collects them for every
@@ -25,8 +29,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from . import exercises
-from .core import REGISTRY, U64_RANGE
+from tsccourse.exercises import exercises
+from tsccourse.exercises.core import REGISTRY, U64_RANGE
 
 __all__ = [
     "CODING",
@@ -158,4 +162,22 @@ def find_written(text: str, value: Any) -> list[str]:
         pattern = r"(?<![\w.])(?<!\d[,_])" + re.escape(form) + r"(?![\w]|[.,_]\d)"
         if re.search(pattern, text, flags=re.I if "0x" in form else 0):
             found.append(form)
+    return found
+
+
+def find_answers(text: str) -> dict[str, list[str]]:
+    """``{exercise id: [forms found]}`` for every exercise whose answer ``text`` shows.
+
+    Examples
+    --------
+    >>> find_answers("tsc_delta = 625_000_002")
+    {'10.1': ['625_000_002']}
+    >>> find_answers("nothing here")
+    {}
+    """
+    found = {}
+    for entry in exercises():
+        forms = [f for value in answer_values(entry.id) for f in find_written(text, value)]
+        if forms:
+            found[entry.id] = forms
     return found
