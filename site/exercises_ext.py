@@ -324,7 +324,11 @@ def _student_notebooks(app, exception) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     ms = make_student()
     for docname, path in sorted(app.builder.tsc_exercise_pages.items()):
-        student, _ = ms.student_notebook(nbformat.read(path, as_version=4))
+        nb = nbformat.read(path, as_version=4)
+        if any(cell.get("id") == "student-edition-banner" for cell in nb.cells):
+            student = nb  # the student site's source is the student edition already
+        else:
+            student, _ = ms.student_notebook(nb)
         target = folder / f"{docname}.ipynb"
         text = nbformat.writes(student)
         if not target.exists() or target.read_text(encoding="utf-8") != text:

@@ -279,3 +279,27 @@ def test_the_sites_wheel_holds_no_list_of_answers(collection_site):  # noqa: F81
     names = zipfile.ZipFile(live / manifest["wheel"]).namelist()
     assert "tsccourse/exercises/core.py" in names  # the checkers are served
     assert not [n for n in names if n.endswith("exercises/answers.py")], names
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.stem[:3] for p in PAGES])
+def test_the_specs_hold_no_solution_and_the_student_edition_gives_the_same(path):
+    nb, specs = _specs(path)
+    ms = exercises_ext.make_student()
+    student, _ = ms.student_notebook(nb)
+    assert exercises_ext.exercise_specs(student) == [
+        {**spec, "cell_index": spec["cell_index"] + 1} for spec in specs  # + the banner cell
+    ]
+    for spec in specs:
+        shown = json.dumps({k: v for k, v in spec.items() if k != "cell_index"})
+        solution = nb.cells[spec["cell_index"]].source
+        kept = ms.stub_lines(solution)  # signatures and docstrings the stub keeps on purpose
+        working = [  # the solution's assignments and returns: its working
+            line.strip()
+            for line in solution.splitlines()
+            if line.strip() not in kept
+            and not line.strip().startswith("#")
+            and ("=" in line or line.strip().startswith("return "))
+        ]
+        assert working, spec["exercise"]
+        leaked = [line for line in working if json.dumps(line)[1:-1] in shown]
+        assert not leaked, (spec["exercise"], leaked)
