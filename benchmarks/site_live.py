@@ -213,7 +213,9 @@ def measure_site(browser, base: str, outside: list[str]) -> dict[str, list[float
         out["frame"].append(_timed(page, f"{root} .tsc-clocks", lambda: slider.press("ArrowRight")))
     # The Python time of one frame, measured in the worker (the call alone, no messaging).
     out["python_frame"] = page.evaluate(
-        "(n) => document.querySelector('.tsc-live').tscFrameTimes(n)", ROUNDS["frame"]
+        "(n) => { const r = document.querySelector('.tsc-live');"
+        " return r.tscFrameTimes ? r.tscFrameTimes(n) : []; }",  # [] on an older site's page
+        ROUNDS["frame"],
     )
     warm_context.close()
     return out
@@ -346,8 +348,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site-only", action="store_true", help="skip the JupyterLab runs")
     parser.add_argument("--no-build", action="store_true", help="use build/site as it is")
+    parser.add_argument("--site", type=Path, help="measure this built site (implies --no-build)")
     args = parser.parse_args(argv)
-    site = ROOT / "build" / "site" if args.no_build else _site()
+    site = args.site or (ROOT / "build" / "site" if args.no_build else _site())
     outside: list[str] = []
     handler = functools.partial(_Quiet, directory=str(site))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -297,6 +297,25 @@ def _scripts(app, pagename, templatename, context, doctree) -> None:
         app.add_js_file("offline/live/exercises.js", loading_method="defer", priority=601)
 
 
+WIDGET_SCRIPTS = ("html-manager/embed-amd.js", "requirejs/require.js", "widgets-config.js")
+"""The ipywidgets HTML manager and its loader, which myst-nb adds to a page with widget state."""
+
+
+def _drop_unused_widget_manager(app, pagename, templatename, context, doctree) -> None:
+    """No widget manager on a page that shows no widget view (chapter 07: its apps show their
+    live HTML instead): the manager's start-up is a 0.5 s main-thread task while the page
+    loads, for nothing. (Runs after myst-nb has added the scripts.)"""
+    body = context.get("body") or ""
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list) or "widget-view+json" in body:
+        return
+    for js in list(scripts):
+        name = str(getattr(js, "filename", js) or "")
+        kind = (getattr(js, "attributes", None) or {}).get("type", "")
+        if name.endswith(WIDGET_SCRIPTS) or "widget-state" in kind:
+            scripts.remove(js)
+
+
 def _student_notebooks(app, exception) -> None:
     """Write the student edition of every exercise page (for **Download my work**)."""
     if exception is not None or app.builder.format != "html":
@@ -320,6 +339,7 @@ def setup(app):
     app.connect("builder-inited", _init)
     app.connect("doctree-resolved", _insert_exercises)
     app.connect("html-page-context", _scripts)
+    app.connect("html-page-context", _drop_unused_widget_manager, priority=900)
     app.connect("build-finished", _student_notebooks)
     app.add_css_file("exercises.css")
     return {"parallel_read_safe": True, "parallel_write_safe": False}
