@@ -287,7 +287,8 @@ def test_the_specs_hold_no_solution_and_the_student_edition_gives_the_same(path)
     ms = exercises_ext.make_student()
     student, _ = ms.student_notebook(nb)
     assert exercises_ext.exercise_specs(student) == [
-        {**spec, "cell_index": spec["cell_index"] + 1} for spec in specs  # + the banner cell
+        {**spec, "cell_index": spec["cell_index"] + 1}
+        for spec in specs  # + the banner cell
     ]
     for spec in specs:
         shown = json.dumps({k: v for k, v in spec.items() if k != "cell_index"})
