@@ -25,9 +25,9 @@ Examples
 >>> import json
 >>> spec = {"exercise": "09.2", "context": ["from tsccourse.exercises import check"],
 ...         "check": "check.multiplier_by_hand(mult_by_hand)"}
->>> reply = json.loads(call("check", json.dumps([spec, "mult_by_hand = 0xCCCCCCCC"])))
+>>> reply = json.loads(call("check", json.dumps([spec, "mult_by_hand = 1"])))
 >>> reply["status"]
-'correct'
+'wrong'
 >>> json.loads(call("check", json.dumps([spec, "mult_by_hand = ..."])))["status"]
 'not answered'
 >>> json.loads(call("hint", json.dumps(["09.2", 1])))["level"]
