@@ -5,9 +5,10 @@ controls as the JupyterLab app, laid out from the same list
 (:data:`~tsccourse.playground.settings.CONTROLS`) as plain ``<input>``, ``<select>`` and
 buttons, disabled until Python is ready, and the app's first picture (the strings
 :func:`~tsccourse.playground.render.screen` returns). The site's script
-(``site/live/playground.js``) loads Pyodide from the site itself, unpacks the ``tscmath``
-wheel the site build made, and drives a :class:`WebApp`: each control calls one of its
-methods with the form's values and gets back, as JSON, the HTML strings to show. No second
+(``site/live/playground.js``) asks the page's one Web Worker (``site/live/worker.js``, which
+starts Pyodide from the site itself with the course packages) to drive a :class:`WebApp`
+through :mod:`tsccourse.site_bridge`: each control calls one of its methods with the form's
+values and gets back, as JSON, the HTML strings to show. No second
 implementation of the model in JavaScript.
 
 Standard library only: this module runs in Pyodide, which has no numpy offline.
@@ -53,7 +54,7 @@ __all__ = ["WebApp"]
 
 SITE_ASSETS = "_static/offline/"
 """Where the site serves its local files, relative to a chapter's page (``tools/build_site.py``
-copies Pyodide to ``pyodide/`` and the script and the ``tscmath`` wheel to ``live/`` there)."""
+copies Pyodide to ``pyodide/`` and the scripts and the wheel of both packages to ``live/``)."""
 
 LOADING_TEXT = "Loading Python in your browser…"
 
